@@ -1,0 +1,58 @@
+/* Model file (SPEC §8): parsed, checked, immutable representation. */
+#ifndef DLIC_FORMAT_MODEL_H
+#define DLIC_FORMAT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DLIC_MODEL_MAX_LAYERS 16
+#define DLIC_NQ 101
+
+typedef struct dlic_layer {
+    uint16_t cin, cout;
+    uint8_t k, stride, shuffle;
+    int16_t lo, hi;          /* output clamp range (SPEC §5.2) */
+    int16_t ilo, ihi;        /* input range, filled in by the loader */
+    const int8_t *w;         /* [cout][k][k][cin], points into model->blob */
+    int32_t *bias;           /* [cout] (host order) */
+    uint32_t *mul;           /* [cout] */
+    uint8_t *shift;          /* [cout] */
+} dlic_layer;
+
+typedef struct dlic_transform {
+    unsigned nlayers;
+    dlic_layer layer[DLIC_MODEL_MAX_LAYERS];
+} dlic_transform;
+
+typedef struct dlic_table {  /* SPEC §8.4, with cumulative sums */
+    int16_t lo;
+    uint16_t nv;             /* values; symbol nv is the escape */
+    const uint16_t *freq;    /* [nv + 1] */
+    uint32_t *cdf;           /* [nv + 2]: cdf[0] = 0, cdf[nv+1] = 65536 */
+} dlic_table;
+
+struct dlic_model {
+    uint64_t id;             /* XXH64 of the file */
+    uint16_t version, flags;
+    char name[256];
+    uint16_t M, NZ, YMAX;
+    dlic_transform t[4];     /* enum dlic_transform order */
+    dlic_table *zt;          /* [NZ] */
+    uint16_t NS;
+    uint8_t KS;
+    dlic_table *gt;          /* [NS] */
+    uint32_t *gq, *igq;      /* [DLIC_NQ][M] */
+    int32_t *lq;             /* [DLIC_NQ][M] */
+    uint8_t *blob;           /* owned copy of the file (NULL if static) */
+    size_t blob_size;
+    void *alloc;             /* one allocation holding the arrays above */
+    int is_static;
+};
+
+/* Parse and check (SPEC §8.6). data must stay valid for the model's life
+ * when copy == 0. Returns a dlic_error. */
+int dlic_model_parse(struct dlic_model *m, const uint8_t *data, size_t size,
+                     int copy);
+void dlic_model_release(struct dlic_model *m);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * DLIC - learned lossy image codec with bit-exact integer decoding.
+ *
+ * The one public header of libdlic. Everything the library does is between
+ * memory buffers: file I/O belongs to the caller. The bitstream is defined
+ * in SPEC.md; section numbers below refer to it.
+ *
+ * Ownership: a function that returns a buffer through an out-parameter
+ * allocates it on success only; release it with dlic_free() (byte buffers)
+ * or dlic_picture_free() (pictures). On failure out-parameters are set to
+ * NULL/0 and nothing needs freeing.
+ */
+#ifndef DLIC_DLIC_H
+#define DLIC_DLIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DLIC_BUILDING_LIBRARY) && defined(__GNUC__)
+#define DLIC_API __attribute__((visibility("default")))
+#else
+#define DLIC_API
+#endif
+
+#define DLIC_VERSION_MAJOR 0
+#define DLIC_VERSION_MINOR 1
+#define DLIC_VERSION_PATCH 0
+#define DLIC_VERSION_NUMBER \
+    ((DLIC_VERSION_MAJOR << 16) | (DLIC_VERSION_MINOR << 8) | DLIC_VERSION_PATCH)
+
+/* Runtime version: "0.1.0"; dlic_version_number() as DLIC_VERSION_NUMBER. */
+DLIC_API const char *dlic_version(void);
+DLIC_API unsigned dlic_version_number(void);
+
+/* Every failing function returns one of these (fixed values, never reused). */
+typedef enum dlic_error {
+    DLIC_OK = 0,
+    DLIC_ERR_INVALID_ARG = 1,    /* NULL pointer, out-of-range setting */
+    DLIC_ERR_NOMEM = 2,          /* allocation failed */
+    DLIC_ERR_NOT_DLIC = 3,       /* no DLIC signature */
+    DLIC_ERR_TRUNCATED = 4,      /* data ends early */
+    DLIC_ERR_CORRUPT = 5,        /* structurally invalid stream */
+    DLIC_ERR_CHECKSUM = 6,       /* a chunk checksum does not match */
+    DLIC_ERR_UNSUPPORTED = 7,    /* valid but unsupported version/feature */
+    DLIC_ERR_MODEL_MISMATCH = 8, /* stream made with another model */
+    DLIC_ERR_BAD_MODEL = 9,      /* model file invalid */
+    DLIC_ERR_LIMIT = 10,         /* exceeds max_pixels / max_memory */
+    DLIC_ERR_STATE = 11,         /* context failed earlier; close it */
+} dlic_error;
+
+/* A static one-line message for an error code; never NULL. */
+DLIC_API const char *dlic_strerror(int err);
+
+/* ------------------------------------------------------------------ model */
+
+/* A loaded model file (SPEC §8). Immutable after loading; one model can be
+ * shared by any number of contexts and threads. */
+typedef struct dlic_model dlic_model;
+
+/* The model embedded in the library (weights/default.dlicm). The returned
+ * object is static: dlic_model_free() on it is a no-op. */
+DLIC_API int dlic_model_default(const dlic_model **model);
+
+/* Parse and check a model file held in memory (copied; the caller keeps
+ * ownership of data). Fails with DLIC_ERR_BAD_MODEL on any violation of
+ * SPEC §8.6. */
+DLIC_API int dlic_model_load(dlic_model **model, const uint8_t *data, size_t size);
+
+/* Frees a model from dlic_model_load() and sets *model to NULL. The model
+ * must outlive every context that uses it. */
+DLIC_API void dlic_model_free(dlic_model **model);
+
+DLIC_API uint64_t dlic_model_id(const dlic_model *model);       /* SPEC §8 */
+DLIC_API const char *dlic_model_name(const dlic_model *model);
+DLIC_API int dlic_model_is_test(const dlic_model *model);        /* flags bit 0 */
+
+enum dlic_transform { DLIC_G_A = 0, DLIC_H_A = 1, DLIC_H_S = 2, DLIC_G_S = 3 };
+
+typedef struct dlic_layer_info {
+    unsigned cin, cout, k, stride, shuffle;
+    int lo, hi;                 /* output clamp range */
+    double macs_per_pixel;      /* per pixel of the full-resolution image */
+} dlic_layer_info;
+
+DLIC_API unsigned dlic_model_latent_channels(const dlic_model *model);  /* M */
+DLIC_API unsigned dlic_model_hyper_channels(const dlic_model *model);   /* NZ */
+DLIC_API unsigned dlic_model_layer_count(const dlic_model *model, int transform);
+DLIC_API int dlic_model_layer(const dlic_model *model, int transform,
+                              unsigned index, dlic_layer_info *info);
+
+/* --------------------------------------------------------------- settings */
+
+enum dlic_cpu {                 /* bits of dlic_settings.cpu_mask */
+    DLIC_CPU_AVX2 = 1u << 0,
+    DLIC_CPU_AVX512 = 1u << 1,  /* AVX-512 F/BW/VL with VNNI */
+};
+
+typedef struct dlic_settings {
+    int quality;                /* 0..100, default 75 (encoder only) */
+    int threads;                /* 0: all online cores; else 1..256 */
+    uint64_t max_pixels;        /* 0: no limit; default 2^28 */
+    uint64_t max_memory;        /* bytes of working memory; 0: no limit */
+    unsigned cpu_mask;          /* AND-ed with detected features and with
+                                   the DLIC_CPU environment variable;
+                                   default all bits set */
+    const dlic_model *model;    /* NULL: the embedded default model */
+    /* Called with 0..100 during long work; NULL for none. */
+    void (*progress)(void *opaque, int percent);
+    void *progress_opaque;
+} dlic_settings;
+
+DLIC_API void dlic_default_settings(dlic_settings *s);
+
+/* --------------------------------------------------------------- pictures */
+
+enum dlic_colour { DLIC_RGB = 0, DLIC_GRAY = 1 };   /* SPEC §3.1 */
+
+/* 8-bit interleaved pixels: channels = 3 for RGB, 1 for gray. */
+typedef struct dlic_picture {
+    uint32_t width, height;
+    int colour;                 /* enum dlic_colour */
+    size_t stride;              /* bytes per row, >= width * channels */
+    uint8_t *data;
+    /* Metadata (SPEC §4.4): optional; owned by the picture when it came from
+       dlic_decode(), borrowed when passed to dlic_encode(). */
+    const uint8_t *icc;
+    size_t icc_size;
+    const uint8_t *exif;
+    size_t exif_size;
+} dlic_picture;
+
+/* Frees what dlic_decode() allocated and zeroes the struct. */
+DLIC_API void dlic_picture_free(dlic_picture *pic);
+DLIC_API void dlic_free(void *p);
+
+/* ---------------------------------------------------------------- streams */
+
+#define DLIC_MAX_CHUNKS 64
+
+typedef struct dlic_chunk_info {
+    char type[5];
+    uint32_t length;
+    uint64_t offset;            /* of the chunk's length field */
+    int check_ok;
+} dlic_chunk_info;
+
+typedef struct dlic_stream_info {
+    uint32_t width, height;
+    int colour, bit_depth, quality;
+    unsigned version_major, version_minor;
+    uint64_t model_id;
+    unsigned nchunks;           /* chunks listed, at most DLIC_MAX_CHUNKS */
+    dlic_chunk_info chunks[DLIC_MAX_CHUNKS];
+} dlic_stream_info;
+
+/* Parse the container (SPEC §4) without decoding pixels: header fields and
+ * the chunk list with checksum status. Returns DLIC_OK only when the whole
+ * container is valid; on an error *info holds what was read before it. */
+DLIC_API int dlic_probe(const uint8_t *data, size_t size, dlic_stream_info *info);
+
+/* --------------------------------------------------------------- contexts */
+
+typedef struct dlic_context dlic_context;
+
+/* Create a context; settings may be NULL for the defaults. */
+DLIC_API int dlic_open(dlic_context **ctx, const dlic_settings *settings);
+
+/* Destroy a context and set *ctx to NULL; NULL is allowed. */
+DLIC_API void dlic_close(dlic_context **ctx);
+
+/* Encode a picture; *out (size *out_size) is allocated on success. The same
+ * input, settings and model give the same bytes on every machine, CPU path
+ * and thread count. */
+DLIC_API int dlic_encode(dlic_context *ctx, const dlic_picture *pic,
+                         uint8_t **out, size_t *out_size);
+
+/* Decode a stream into *pic (pixels, colour model of the stream, metadata
+ * allocated on success). Fails with DLIC_ERR_MODEL_MISMATCH when the stream's
+ * model id differs from the context's model. */
+DLIC_API int dlic_decode(dlic_context *ctx, const uint8_t *data, size_t size,
+                         dlic_picture *pic);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLIC_DLIC_H */

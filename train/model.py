@@ -1,0 +1,181 @@
+"""DLIC model: mean-scale hyperprior with single-model variable rate.
+
+Every layer maps onto an integer operation of SPEC.md section 5:
+convolutions (stride 1 or 2, zero padding), ReLU clamped to the
+activation range, and sub-pixel (pixel-shuffle) upsampling.  The
+hyper-synthesis outputs the mean and the base-2 log of the scale of the
+latent, both in the latent's own units; the per-quality gain moves the
+mean by a product and the log-scale by a sum, which is what the integer
+decoder computes (SPEC.md section 6).
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from quant import QConv
+
+# Lambdas of the variable-rate model (loss = lambda * 255^2 * MSE + bpp),
+# the eight CompressAI qualities.
+LAMBDAS = [0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800]
+
+SCALE_MIN = 0.11          # lower bound of the Gaussian scale (quant units)
+LOG2_SCALE_MIN = math.log2(SCALE_MIN)
+LOG2_SCALE_MAX = 8.0      # 256 quantization steps
+LIKELIHOOD_MIN = 1e-9
+
+
+def _ste_round(x):
+    return x + (torch.round(x) - x).detach()
+
+
+def layer_specs(N, M):
+    """The layer list of each transform: (cin, cout, k, stride, shuffle, relu).
+
+    shuffle=2 means the convolution is followed by PixelShuffle(2).
+    This list is what export.py writes into the weights file.
+    """
+    h = N // 2
+    return {
+        "g_a": [(3, h, 5, 2, 1, True), (h, N, 5, 2, 1, True),
+                (N, N, 5, 2, 1, True), (N, M, 5, 2, 1, False)],
+        "h_a": [(M, N, 3, 1, 1, True), (N, N, 5, 2, 1, True),
+                (N, N, 5, 2, 1, False)],
+        "h_s": [(N, 4 * N, 3, 1, 2, True), (N, 4 * N, 3, 1, 2, True),
+                (N, 2 * M, 3, 1, 1, False)],
+        "g_s": [(M, 4 * N, 3, 1, 2, True), (N, 4 * N, 3, 1, 2, True),
+                (N, 4 * h, 3, 1, 2, True), (h, 12, 3, 1, 2, False)],
+    }
+
+
+class Transform(nn.Module):
+    def __init__(self, specs):
+        super().__init__()
+        self.specs = specs
+        self.convs = nn.ModuleList(
+            QConv(ci, co, k, s) for (ci, co, k, s, _, _) in specs)
+
+    def forward(self, x):
+        for conv, (_, _, _, _, shuf, relu) in zip(self.convs, self.specs):
+            x = conv(x)
+            if shuf > 1:
+                x = F.pixel_shuffle(x, shuf)
+            if relu:
+                x = conv.act(x)
+        return x
+
+
+class FactorizedPrior(nn.Module):
+    """Balle et al. 2018 non-parametric per-channel density (filters 3,3,3).
+
+    Only its CDF at half-integers is used; export.py turns that into the
+    integer tables of SPEC.md section 7.3.
+    """
+
+    def __init__(self, C, filters=(3, 3, 3), init_scale=10.0):
+        super().__init__()
+        f = (1,) + tuple(filters) + (1,)
+        scale = init_scale ** (1.0 / (len(filters) + 1))
+        self.mats, self.biases, self.factors = (nn.ParameterList(),
+                                                nn.ParameterList(),
+                                                nn.ParameterList())
+        for i in range(len(filters) + 1):
+            init = math.log(math.expm1(1.0 / scale / f[i + 1]))
+            self.mats.append(nn.Parameter(torch.full((C, f[i + 1], f[i]), init)))
+            self.biases.append(nn.Parameter(torch.rand(C, f[i + 1], 1) - 0.5))
+            if i < len(filters):
+                self.factors.append(nn.Parameter(torch.zeros(C, f[i + 1], 1)))
+
+    def logits_cdf(self, v):
+        # v: (C, 1, n) -> (C, 1, n)
+        for i in range(len(self.mats)):
+            v = torch.matmul(F.softplus(self.mats[i]), v) + self.biases[i]
+            if i < len(self.factors):
+                v = v + torch.tanh(self.factors[i]) * torch.tanh(v)
+        return v
+
+    def likelihood(self, z):
+        # z: (B, C, H, W) float
+        B, C, H, W = z.shape
+        v = z.permute(1, 0, 2, 3).reshape(C, 1, -1)
+        lo = self.logits_cdf(v - 0.5)
+        hi = self.logits_cdf(v + 0.5)
+        sign = -torch.sign(lo + hi).detach()
+        p = torch.abs(torch.sigmoid(sign * hi) - torch.sigmoid(sign * lo))
+        p = p.reshape(C, B, H, W).permute(1, 0, 2, 3)
+        return torch.clamp(p, min=LIKELIHOOD_MIN)
+
+    def cdf(self, v):
+        """CDF of channel c at points v (C, n) -> (C, n), float64 safe."""
+        return torch.sigmoid(self.logits_cdf(v.unsqueeze(1))).squeeze(1)
+
+
+def gaussian_likelihood(s, sigma):
+    """P(round(x) = s) for x ~ N(0, sigma), s on the integer grid (+noise)."""
+    s = torch.abs(s)
+    c = -1.0 / math.sqrt(2.0)
+    upper = 0.5 * torch.erfc(c * (0.5 - s) / sigma)
+    lower = 0.5 * torch.erfc(c * (-0.5 - s) / sigma)
+    return torch.clamp(upper - lower, min=LIKELIHOOD_MIN)
+
+
+class DLIC(nn.Module):
+    def __init__(self, N=128, M=192, levels=len(LAMBDAS)):
+        super().__init__()
+        self.N, self.M, self.levels = N, M, levels
+        specs = layer_specs(N, M)
+        self.g_a = Transform(specs["g_a"])
+        self.h_a = Transform(specs["h_a"])
+        self.h_s = Transform(specs["h_s"])
+        self.g_s = Transform(specs["g_s"])
+        self.prior = FactorizedPrior(N)
+        # Per-level log2 gains of the latent (Cui et al. 2021): the encoder
+        # multiplies y by 2^gain, the decoder by 2^igain.
+        init = torch.linspace(-1.5, 2.0, levels).unsqueeze(1).repeat(1, M)
+        self.log2_gain = nn.Parameter(init.clone())
+        self.log2_igain = nn.Parameter(-init.clone())
+
+    def gains(self, level):
+        """level: (B,) float tensor in [0, levels-1]; exponential
+        interpolation between neighbouring levels."""
+        lo = torch.clamp(level.floor().long(), 0, self.levels - 2)
+        a = (level - lo.float()).unsqueeze(1)
+        g = (1 - a) * self.log2_gain[lo] + a * self.log2_gain[lo + 1]
+        ig = (1 - a) * self.log2_igain[lo] + a * self.log2_igain[lo + 1]
+        return g[:, :, None, None], ig[:, :, None, None]
+
+    def forward(self, x, level):
+        """x: (B,3,H,W) in [0,1] scaled to [0,255]-units / 255; level (B,)."""
+        y = self.g_a(x * 255.0)
+        z = self.h_a(y)
+        z_noisy = z + torch.empty_like(z).uniform_(-0.5, 0.5)
+        z_hat = _ste_round(z)
+        params = self.h_s(z_hat)
+        mu, log2_sigma = params[:, :self.M], params[:, self.M:]
+        lg, lig = self.gains(level)
+        g = torch.exp2(lg)
+        y_g, mu_g = y * g, mu * g
+        log2_sig_g = torch.clamp(log2_sigma + lg, LOG2_SCALE_MIN, LOG2_SCALE_MAX)
+        sigma_g = torch.exp2(log2_sig_g)
+        res = y_g - mu_g
+        with torch.autocast("cpu", enabled=False), \
+                torch.autocast("cuda", enabled=False):
+            res_noisy = res.float() + torch.empty_like(res.float()).uniform_(-0.5, 0.5)
+            lik_y = gaussian_likelihood(res_noisy, sigma_g.float())
+            lik_z = self.prior.likelihood(z_noisy.float())
+        y_hat = (_ste_round(res) + mu_g) * torch.exp2(lig)
+        x_hat = self.g_s(y_hat) / 255.0
+        return x_hat, lik_y, lik_z
+
+
+def rd_loss(x, x_hat, lik_y, lik_z, lam):
+    """Per-sample loss lam*255^2*MSE + bpp; returns loss, bpp, mse tensors."""
+    B, _, H, W = x.shape
+    npix = H * W
+    bits = (-torch.log2(lik_y).flatten(1).sum(1)
+            - torch.log2(lik_z).flatten(1).sum(1))
+    bpp = bits / npix
+    mse = ((x - x_hat.float()) ** 2).flatten(1).mean(1)
+    loss = lam * (255.0 ** 2) * mse + bpp
+    return loss.mean(), bpp, mse

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""Train the DLIC variable-rate hyperprior (resumable; CPU or CUDA).
+
+    /usr/bin/python3 train/train.py --minutes 150            # CPU, resumes
+    /usr/bin/python3 train/train.py --qat --minutes 60       # int8 QAT phase
+
+State lives in --run (default train/runs/main): ckpt.pt holds the model,
+the optimizer, the step, the crops seen and every RNG state, written
+atomically every --ckpt-minutes, so a killed run resumes exactly.
+--init loads only model weights (e.g. the committed train/checkpoints/
+dlic.pt) when the run directory has no checkpoint yet.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import CropSampler, DEFAULT_PACK  # noqa: E402
+from model import DLIC, LAMBDAS, rd_loss  # noqa: E402
+from quant import set_qat  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KODAK = os.path.join(HERE, "..", "..", "shared", "data", "kodak")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", default=os.path.join(HERE, "runs", "main"))
+    p.add_argument("--init", default=None, help="weights-only checkpoint to start from")
+    p.add_argument("--pack", default=DEFAULT_PACK)
+    p.add_argument("--N", type=int, default=128)
+    p.add_argument("--M", type=int, default=192)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--minutes", type=float, default=60.0, help="stop after this wall time")
+    p.add_argument("--steps", type=int, default=0, help="stop at this total step (0: no limit)")
+    p.add_argument("--ckpt-minutes", type=float, default=5.0)
+    p.add_argument("--val-minutes", type=float, default=30.0)
+    p.add_argument("--qat", action="store_true", help="int8 quantization-aware training")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--no-bf16", action="store_true")
+    return p.parse_args()
+
+
+def lean_state(model, step, crops, args):
+    """Weights in fp16 plus counters: what train/checkpoints/ commits."""
+    sd = {k: (v.half() if v.is_floating_point() else v)
+          for k, v in model.state_dict().items()}
+    return {"model": sd, "step": step, "crops": crops, "N": args.N, "M": args.M,
+            "qat": args.qat}
+
+
+def save_atomic(obj, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_model_weights(model, sd):
+    cur = model.state_dict()
+    for k, v in sd.items():
+        if k in cur:
+            cur[k].copy_(v.to(cur[k].dtype))
+    return model
+
+
+@torch.no_grad()
+def validate(model, device, names=("kodim04.png", "kodim15.png", "kodim23.png")):
+    from PIL import Image
+    model.eval()
+    out = []
+    for level in (0.0, 3.5, 7.0):
+        bpps, psnrs = [], []
+        for n in names:
+            p = os.path.join(KODAK, n)
+            if not os.path.exists(p):
+                continue
+            a = np.asarray(Image.open(p).convert("RGB"), np.float32) / 255.0
+            x = torch.from_numpy(a).permute(2, 0, 1)[None].to(device)
+            torch.manual_seed(0)
+            x_hat, ly, lz = model(x, torch.tensor([level], device=device))
+            _, bpp, mse = rd_loss(x, x_hat.clamp(0, 1), ly, lz, 0.0)
+            bpps.append(bpp.item())
+            psnrs.append(10 * math.log10(1.0 / max(mse.item(), 1e-10)))
+        if bpps:
+            out.append((level, sum(bpps) / len(bpps), sum(psnrs) / len(psnrs)))
+    model.train()
+    return out
+
+
+def main():
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    dev = torch.device(args.device)
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    log_path = os.path.join(args.run, "log.tsv")
+    os.makedirs(args.run, exist_ok=True)
+
+    model = DLIC(args.N, args.M).to(dev)
+    sampler = CropSampler(args.pack, args.crop, seed=1234)
+    step, crops, elapsed = 0, 0, 0.0
+    state = None
+    if os.path.exists(ckpt_path):
+        state = torch.load(ckpt_path, map_location=dev, weights_only=False)
+        load_model_weights(model, state["model"])
+        step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
+    elif args.init:
+        init = torch.load(args.init, map_location=dev, weights_only=False)
+        load_model_weights(model, init["model"])
+        step, crops = init.get("step", 0), init.get("crops", 0)
+        print(f"initialised from {args.init} (step {step})", file=sys.stderr)
+    if args.qat:
+        set_qat(model, True)
+    if dev.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    if state is not None:
+        if state.get("qat", False) == args.qat and "opt" in state:
+            opt.load_state_dict(state["opt"])
+        sampler.set_state(state["sampler"])
+        torch.set_rng_state(state["torch_rng"])
+        if dev.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu())
+        print(f"resumed {ckpt_path} at step {step}, {crops} crops", file=sys.stderr)
+    for g in opt.param_groups:
+        g["lr"] = args.lr
+
+    lam_t = torch.tensor(LAMBDAS, device=dev)
+    use_bf16 = not args.no_bf16
+    amp_dev = "cuda" if dev.type == "cuda" else "cpu"
+    tty = sys.stderr.isatty()
+    t_start = time.time()
+    t_ckpt = t_val = t_start
+    win_t, win_n, win = time.time(), 0, []
+
+    def checkpoint():
+        save_atomic({"model": model.state_dict(), "opt": opt.state_dict(),
+                     "step": step, "crops": crops, "qat": args.qat,
+                     "elapsed": elapsed + time.time() - t_start,
+                     "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
+                     "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
+                     "N": args.N, "M": args.M}, ckpt_path)
+        save_atomic(lean_state(model, step, crops, args),
+                    os.path.join(args.run, "lean.pt"))
+
+    while True:
+        now = time.time()
+        if now - t_start > args.minutes * 60 or (args.steps and step >= args.steps):
+            break
+        b = sampler.batch(args.batch)
+        x = torch.from_numpy(b).to(dev).permute(0, 3, 1, 2).float().div_(255.0)
+        if dev.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        lv = torch.randint(0, len(LAMBDAS), (args.batch,), device=dev)
+        with torch.autocast(amp_dev, dtype=torch.bfloat16, enabled=use_bf16):
+            x_hat, ly, lz = model(x, lv.float())
+        loss, bpp, mse = rd_loss(x, x_hat, ly, lz, lam_t[lv])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        crops += args.batch
+        win_n += args.batch
+        psnr = (10 * torch.log10(1.0 / mse.clamp(min=1e-10))).mean().item()
+        win.append((loss.item(), bpp.mean().item(), psnr))
+        if step % 20 == 0:
+            dt = time.time() - win_t
+            l, r, q = (sum(v[i] for v in win) / len(win) for i in range(3))
+            msg = (f"step {step} crops {crops} | {win_n / dt:.1f} crops/s | "
+                   f"loss {l:.4f} bpp {r:.3f} psnr {q:.2f}")
+            print(("\r" + msg) if tty else msg, end="" if tty else "\n",
+                  file=sys.stderr, flush=True)
+            with open(log_path, "a") as f:
+                f.write(f"{step}\t{crops}\t{win_n / dt:.2f}\t{l:.5f}\t{r:.4f}\t{q:.3f}\n")
+            win_t, win_n, win = time.time(), 0, []
+        if time.time() - t_ckpt > args.ckpt_minutes * 60:
+            checkpoint()
+            t_ckpt = time.time()
+        if time.time() - t_val > args.val_minutes * 60:
+            v = validate(model, dev)
+            s = " ".join(f"L{lv:g}:{r:.3f}bpp/{q:.2f}dB" for lv, r, q in v)
+            print(f"\nval step {step} crops {crops}: {s}", file=sys.stderr, flush=True)
+            with open(os.path.join(args.run, "val.tsv"), "a") as f:
+                f.write(f"{step}\t{crops}\t{s}\n")
+            t_val = time.time()
+    checkpoint()
+    print(f"\nstopped at step {step}, {crops} crops", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
