@@ -19,7 +19,7 @@ typedef struct dlic_layer {
     uint8_t *shift;          /* [cout] */
 } dlic_layer;
 
-typedef struct dlic_transform {
+typedef struct dlic_transform_s {  /* tag differs: enum dlic_transform */
     unsigned nlayers;
     dlic_layer layer[DLIC_MODEL_MAX_LAYERS];
 } dlic_transform;

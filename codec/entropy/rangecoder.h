@@ -22,7 +22,7 @@ void dlic_rc_enc_symbol(dlic_rc_enc *e, uint32_t cum, uint32_t freq);
 void dlic_rc_enc_bypass(dlic_rc_enc *e, int bit);
 /* SPEC §7.2: value with table and escape. */
 void dlic_rc_enc_value(dlic_rc_enc *e, const dlic_table *t, int32_t v);
-/* Flush; on success *out/*size take the buffer (free()). Returns dlic_error. */
+/* Flush; on success *out, *size take the buffer (free()). Returns dlic_error. */
 int dlic_rc_enc_finish(dlic_rc_enc *e, uint8_t **out, size_t *size);
 void dlic_rc_enc_free(dlic_rc_enc *e);
 
