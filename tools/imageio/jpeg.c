@@ -1,0 +1,106 @@
+/* JPEG through libjpeg(-turbo): gray stays gray, colour becomes RGB. */
+#include "tools/imageio/imageio.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+typedef struct jpeg_ctx {
+    struct jpeg_error_mgr pub;      /* first: libjpeg casts to this */
+    jmp_buf jb;
+    char *err;
+} jpeg_ctx;
+
+static void on_error_exit(j_common_ptr cinfo)
+{
+    jpeg_ctx *c = (jpeg_ctx *)cinfo->err;
+    char msg[JMSG_LENGTH_MAX];
+    c->pub.format_message(cinfo, msg);
+    io_fail(c->err, "JPEG: %s", msg);
+    longjmp(c->jb, 1);
+}
+
+/* Warnings (level -1) mean corrupt data, e.g. a truncated file that libjpeg
+ * would pad with gray: refuse those rather than encode garbage. Stray bytes
+ * between markers are common in camera files and harmless. Trace messages
+ * (level >= 0) are ignored. */
+static void on_emit_message(j_common_ptr cinfo, int level)
+{
+    if (level < 0 && cinfo->err->msg_code != JWRN_EXTRANEOUS_DATA)
+        on_error_exit(cinfo);
+}
+
+int io_read_jpeg(const uint8_t *data, size_t size, const io_limits *lim,
+                 io_image *img, char *err)
+{
+    struct jpeg_decompress_struct cinfo;
+    jpeg_ctx c;
+
+    memset(img, 0, sizeof(*img));
+    memset(&c, 0, sizeof(c));
+    c.err = err;
+    if (size > (unsigned long)-1)
+        return io_fail(err, "JPEG: file too large");
+    cinfo.err = jpeg_std_error(&c.pub);
+    c.pub.error_exit = on_error_exit;
+    c.pub.emit_message = on_emit_message;
+    if (setjmp(c.jb)) {
+        jpeg_destroy_decompress(&cinfo);
+        io_image_free(img);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);   /* ICC profile */
+    jpeg_read_header(&cinfo, TRUE);
+
+    switch (cinfo.jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        cinfo.out_color_space = JCS_GRAYSCALE;
+        break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        jpeg_destroy_decompress(&cinfo);
+        return io_fail(err, "JPEG: CMYK images are not supported");
+    default:
+        cinfo.out_color_space = JCS_RGB;
+        break;
+    }
+    /* Check the size before libjpeg allocates anything for the image. */
+    if (io_image_alloc(img, cinfo.image_width, cinfo.image_height,
+                       cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3, lim, err)) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+
+    JOCTET *icc = NULL;
+    unsigned icc_len = 0;
+    if (jpeg_read_icc_profile(&cinfo, &icc, &icc_len) && icc && icc_len) {
+        img->icc = icc;             /* malloc'ed by libjpeg-turbo */
+        img->icc_size = icc_len;
+    } else {
+        free(icc);
+    }
+
+    jpeg_start_decompress(&cinfo);
+    if (cinfo.output_width != img->width || cinfo.output_height != img->height ||
+        cinfo.output_components != img->channels) {
+        jpeg_destroy_decompress(&cinfo);
+        io_image_free(img);
+        return io_fail(err, "JPEG: unexpected output geometry");
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = img->data + (size_t)cinfo.output_scanline * img->stride;
+        if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
+            io_fail(err, "JPEG: file is truncated");
+            longjmp(c.jb, 1);
+        }
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
