@@ -1,0 +1,187 @@
+/* Encoder pipeline (SPEC §2, §3, §6, §7). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/common/common.h"
+#include "codec/enc/encode.h"
+#include "codec/entropy/rangecoder.h"
+#include "format/container.h"
+
+#define LATENT_STRIDE 16        /* g_a (SPEC §3.2) */
+#define TOTAL_STRIDE 64         /* g_a then h_a */
+
+static int check_picture(const dlic_picture *pic)
+{
+    DLIC_CHECK(!pic->data, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(pic->width < 1 || pic->width > 65535 ||
+               pic->height < 1 || pic->height > 65535, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(pic->colour != DLIC_RGB && pic->colour != DLIC_GRAY,
+               DLIC_ERR_INVALID_ARG);
+    const size_t ch = pic->colour == DLIC_RGB ? 3 : 1;
+    DLIC_CHECK(pic->stride < pic->width * ch, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK((pic->icc_size && !pic->icc) || (pic->exif_size && !pic->exif),
+               DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(pic->icc_size > DLIC_CHUNK_MAX || pic->exif_size > DLIC_CHUNK_MAX,
+               DLIC_ERR_INVALID_ARG);
+    return DLIC_OK;
+}
+
+/* SPEC §3.3 edge replication; gray is fed as R = G = B (SPEC §3.1). */
+static void pad_input(const dlic_picture *pic, int16_t *X, size_t hp, size_t wp)
+{
+    const size_t ch = pic->colour == DLIC_RGB ? 3 : 1;
+    for (size_t y = 0; y < hp; y++) {
+        const uint8_t *row = pic->data + (y < pic->height ? y : pic->height - 1) * pic->stride;
+        int16_t *dst = X + y * wp * 3;
+        for (size_t x = 0; x < wp; x++) {
+            const uint8_t *px = row + (x < pic->width ? x : pic->width - 1) * ch;
+            dst[3 * x + 0] = px[0];
+            dst[3 * x + 1] = px[ch == 3 ? 1 : 0];
+            dst[3 * x + 2] = px[ch == 3 ? 2 : 0];
+        }
+    }
+}
+
+/* SPEC §7.3 */
+static int code_z(const struct dlic_model *m, const dlic_tensor *Z,
+                  uint8_t **buf, size_t *size)
+{
+    dlic_rc_enc e;
+    dlic_rc_enc_init(&e);
+    const size_t n = Z->h * Z->w;
+    for (size_t i = 0; i < n; i++)
+        for (unsigned c = 0; c < m->NZ; c++)
+            dlic_rc_enc_value(&e, &m->zt[c], Z->data[i * m->NZ + c]);
+    return dlic_rc_enc_finish(&e, buf, size);
+}
+
+/* SPEC §6 encoder side and §7.4 */
+static int code_y(const struct dlic_model *m, int q, const dlic_tensor *Y,
+                  const dlic_tensor *P, uint8_t **buf, size_t *size)
+{
+    const unsigned M = m->M;
+    const uint32_t *gq = m->gq + (size_t)q * M;
+    const int32_t *lq = m->lq + (size_t)q * M;
+    dlic_rc_enc e;
+    dlic_rc_enc_init(&e);
+    const size_t n = Y->h * Y->w;
+    for (size_t i = 0; i < n; i++) {
+        const int16_t *y = Y->data + i * M, *p = P->data + i * 2 * M;
+        for (unsigned c = 0; c < M; c++) {
+            int64_t idx = dlic_rshr64((int64_t)p[M + c] + lq[c], m->KS);
+            idx = idx < 0 ? 0 : idx > m->NS - 1 ? m->NS - 1 : idx;
+            /* |Y - MU| < 2^16 and GQ <= 2^28, so |S| < 2^28. */
+            int64_t s = dlic_rshr64((int64_t)(y[c] - p[c]) * gq[c], 16);
+            dlic_rc_enc_value(&e, &m->gt[idx], (int32_t)s);
+        }
+    }
+    return dlic_rc_enc_finish(&e, buf, size);
+}
+
+/* Shapes and peak working memory of the whole pipeline, checked against
+ * the limits before anything big is allocated. */
+static int plan(const dlic_enc_params *p, size_t hp, size_t wp)
+{
+    const struct dlic_model *m = p->model;
+    size_t yh, yw, yc, zh, zw, zc, ph, pw, pc, wa, wb, wc;
+    size_t xb, yb, zb, pb, need = 0, stage;
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_A], hp, wp, &yh, &yw, &yc, &wa));
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_A], yh, yw, &zh, &zw, &zc, &wb));
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], zh, zw, &ph, &pw, &pc, &wc));
+    /* The loader checks these (SPEC §5.3, §8.3); a mismatch here means the
+     * model object is not one it produced. */
+    DLIC_CHECK(yh != hp / LATENT_STRIDE || yw != wp / LATENT_STRIDE || yc != m->M ||
+               zh != hp / TOTAL_STRIDE || zw != wp / TOTAL_STRIDE || zc != m->NZ ||
+               ph != yh || pw != yw || pc != 2u * m->M, DLIC_ERR_BAD_MODEL);
+    if (!p->max_memory)
+        return DLIC_OK;
+    DLIC_TRY(dlic_tensor_bytes(hp, wp, 3, &xb));
+    DLIC_TRY(dlic_tensor_bytes(yh, yw, yc, &yb));
+    DLIC_TRY(dlic_tensor_bytes(zh, zw, zc, &zb));
+    DLIC_TRY(dlic_tensor_bytes(ph, pw, pc, &pb));
+    /* Live sets: X + g_a + Y, Y + h_a + Z, Y + Z + h_s + P, then Y + Z + P
+     * and the coded streams (about the size of Y at worst). */
+    const size_t stages[4][4] = {
+        { xb, wa, yb, 0 }, { yb, wb, zb, 0 }, { yb, zb, wc, pb }, { yb, zb, pb, yb },
+    };
+    for (unsigned s = 0; s < 4; s++) {
+        stage = 0;
+        for (unsigned i = 0; i < 4; i++)
+            DLIC_CHECK(dlic_add_size(stage, stages[s][i], &stage), DLIC_ERR_LIMIT);
+        if (stage > need)
+            need = stage;
+    }
+    DLIC_CHECK(need > p->max_memory, DLIC_ERR_LIMIT);
+    return DLIC_OK;
+}
+
+int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
+                      const dlic_picture *pic, uint8_t **out, size_t *out_size)
+{
+    const struct dlic_model *m = p->model;
+    *out = NULL;
+    *out_size = 0;
+    DLIC_TRY(check_picture(pic));
+    DLIC_CHECK(p->quality < 0 || p->quality > 100, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(p->max_pixels && (uint64_t)pic->width * pic->height > p->max_pixels,
+               DLIC_ERR_LIMIT);
+
+    /* SPEC §3.2 */
+    const size_t hp = (pic->height + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    DLIC_TRY(plan(p, hp, wp));
+
+    x->done = 0;
+    x->total = m->t[DLIC_G_A].nlayers + m->t[DLIC_H_A].nlayers +
+               m->t[DLIC_H_S].nlayers + 2;
+    if (x->progress)
+        x->progress(x->opaque, 0);
+
+    dlic_tensor X = { NULL, hp, wp, 3 }, Y = { 0 }, Z = { 0 }, P = { 0 };
+    uint8_t *zbuf = NULL, *ybuf = NULL;
+    size_t zsize = 0, ysize = 0, xbytes;
+    int r = dlic_tensor_bytes(hp, wp, 3, &xbytes);
+    if (r)
+        goto done;
+    X.data = malloc(xbytes);
+    if (!X.data) {
+        r = DLIC_ERR_NOMEM;
+        goto done;
+    }
+    pad_input(pic, X.data, hp, wp);
+    r = dlic_transform_run(x, &m->t[DLIC_G_A], &X, &Y);
+    free(X.data);
+    if (r)
+        goto done;
+    if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
+        (r = dlic_transform_run(x, &m->t[DLIC_H_S], &Z, &P)))
+        goto done;
+
+    if ((r = code_z(m, &Z, &zbuf, &zsize)))
+        goto done;
+    dlic_nn_progress(x);
+    if ((r = code_y(m, p->quality, &Y, &P, &ybuf, &ysize)))
+        goto done;
+
+    const dlic_header h = {
+        .version_major = 1, .version_minor = 0,
+        .width = pic->width, .height = pic->height,
+        .colour = (uint8_t)pic->colour, .bit_depth = 8,
+        .quality = (uint8_t)p->quality, .model_id = m->id,
+    };
+    r = dlic_container_write(&h, pic->icc, pic->icc_size, pic->exif, pic->exif_size,
+                             zbuf, zsize, ybuf, ysize, out, out_size);
+    /* The only argument the container can still reject is a latent stream
+     * beyond the 2^31 - 1 byte chunk limit of SPEC §4.1. */
+    if (r == DLIC_ERR_INVALID_ARG)
+        r = DLIC_ERR_LIMIT;
+    if (!r)
+        dlic_nn_progress(x);
+done:
+    free(Y.data);
+    free(Z.data);
+    free(P.data);
+    free(zbuf);
+    free(ybuf);
+    return r;
+}

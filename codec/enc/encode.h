@@ -1,0 +1,26 @@
+/* Encoder pipeline: pixels -> padded tensor -> g_a -> h_a -> h_s ->
+ * range-coded ZLAT/YLAT -> container (SPEC §2). */
+#ifndef DLIC_ENC_ENCODE_H
+#define DLIC_ENC_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dlic/dlic.h"
+#include "codec/nn/transform.h"
+#include "format/model.h"
+
+typedef struct dlic_enc_params {
+    const struct dlic_model *model;
+    int quality;                /* 0..100 */
+    uint64_t max_pixels;        /* 0: no limit */
+    uint64_t max_memory;        /* 0: no limit */
+} dlic_enc_params;
+
+/* Encode pic; on success *out (malloc'd) holds the stream. On failure *out
+ * is NULL and *out_size 0. Returns a dlic_error: DLIC_ERR_INVALID_ARG for a
+ * malformed picture, DLIC_ERR_LIMIT, DLIC_ERR_NOMEM. */
+int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
+                      const dlic_picture *pic, uint8_t **out, size_t *out_size);
+
+#endif
