@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""Build weights/dlic-test.dlicm: the deterministic, untrained test model.
+
+    /usr/bin/python3 train/make_test_model.py [-o weights/dlic-test.dlicm]
+
+DLIC(N=16, M=16) from model.py with torch.manual_seed(0) initial weights,
+conditioned by condition() so that streams exercise every part of the
+decoder, exported by export.py's code path (SPEC §8) with calibration on
+synthetic images, flag bit 0 (test model) set, name "dlic-test-model".  The same
+bytes are written to weights/default.dlicm, the model the library embeds
+until trained weights exist.
+"""
+import argparse
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import export  # noqa: E402
+from model import DLIC  # noqa: E402
+
+WEIGHTS = os.path.join(HERE, "..", "weights")
+
+
+def _affine(conv, chans, x_stats, std, mean):
+    """Rescale output channels chans of conv so that their outputs over
+    the calibration images have the given std and mean."""
+    m, s = x_stats
+    k = std / max(s, 1e-12)
+    with torch.no_grad():
+        conv.weight[chans] *= k
+        conv.bias[chans] = (conv.bias[chans] - m) * k + mean
+
+
+def _stats(t):
+    t = t.double()
+    return float(t.mean()), float(t.std())
+
+
+@torch.no_grad()
+def condition(model, images):
+    """An untrained network maps everything to Z = 0, one Gaussian table
+    and black pixels, which would leave most of the decoder untested.
+    Rescale three output layers (deterministically, from statistics on
+    the calibration images) so that Z spreads over about +-20, the
+    log-scales over the whole table range (escapes included), and the
+    pixels over [0, 255] with some clamping at both ends."""
+    x = export.to_tensor(images)
+    x = torch.nn.functional.pad(x, (0, -x.shape[3] % 64, 0, -x.shape[2] % 64),
+                                mode="replicate")
+    M = model.M
+    y = model.g_a(x)
+    _affine(model.h_a.convs[-1], slice(None), _stats(model.h_a(y)), 8.0, 0.0)
+    z = torch.round(model.h_a(y))
+    p = model.h_s(z)
+    _affine(model.h_s.convs[-1], slice(M, 2 * M), _stats(p[:, M:]), 3.0, 0.5)
+    _affine(model.h_s.convs[-1], slice(0, M), _stats(p[:, :M]),
+            float(y.std()), 0.0)
+    out = model.g_s(y)
+    _affine(model.g_s.convs[-1], slice(None), _stats(out), 80.0, 128.0)
+
+
+def make():
+    torch.manual_seed(0)
+    model = DLIC(N=16, M=16).eval()
+    images = export.synthetic_images(n=8, h=96, w=128, seed=0)
+    condition(model, images)
+    return export.build(model, images, "dlic-test-model", test_model=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-o", "--output", default=os.path.join(WEIGHTS, "dlic-test.dlicm"))
+    ap.add_argument("--no-default", action="store_true",
+                    help="do not also write weights/default.dlicm")
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    data, m = make()
+    outs = [a.output] + ([] if a.no_default else
+                         [os.path.join(WEIGHTS, "default.dlicm")])
+    for path in outs:
+        with open(path, "wb") as f:
+            f.write(data)
+    export.summary(m, data)
+    print("wrote " + ", ".join(os.path.normpath(p) for p in outs))
+
+
+if __name__ == "__main__":
+    main()
