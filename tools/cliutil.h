@@ -1,0 +1,65 @@
+/* Option parsing and other helpers shared by the dlic-* tools
+ * (implemented in tools/imageio/cli.c, which every tool links). */
+#ifndef DLIC_TOOLS_CLIUTIL_H
+#define DLIC_TOOLS_CLIUTIL_H
+
+#include <stdint.h>
+
+#include "dlic/dlic.h"
+
+/* Exit statuses: 1 for a failed operation, 2 for a command-line mistake. */
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* Largest model file the tools load. */
+#define CLI_MAX_MODEL_SIZE ((size_t)1 << 30)
+
+/* Name used in messages for a path: "stdin"/"stdout" for "-". */
+const char *cli_name(const char *path, int output);
+
+/* Options with a value: matches "NAME VALUE" and "NAME=VALUE" at argv[*i].
+ * Returns 1 and sets *value (advancing *i past a separate value), 0 when
+ * argv[*i] is not this option, -1 when the value is missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *name,
+                  const char **value);
+
+/* Strict decimal integer in [lo, hi]. Returns 0 on success. */
+int cli_parse_int(const char *s, long lo, long hi, int *out);
+
+/* "scalar", "avx2" or "avx512" to a dlic_settings.cpu_mask. 0 on success. */
+int cli_parse_cpu(const char *s, unsigned *mask);
+
+/* Loads a model file; on failure prints "PROG: PATH: reason" and returns
+ * nonzero. */
+int cli_load_model(const char *prog, const char *path, dlic_model **model);
+
+/* Report "PROG: NAME: reason" on stderr. */
+void cli_error(const char *prog, const char *name, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Usage error: "PROG: message (try 'PROG --help')"; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *prog, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Monotonic seconds. */
+double cli_now(void);
+
+/* A dlic_settings.progress callback drawing "PROG: LABEL NN%" on stderr;
+ * opaque is a cli_progress. cli_progress_done() ends the line. */
+typedef struct cli_progress {
+    const char *prog;
+    const char *label;
+    int last;
+    int shown;
+} cli_progress;
+
+void cli_progress_cb(void *opaque, int percent);
+void cli_progress_done(cli_progress *p);
+
+#endif /* DLIC_TOOLS_CLIUTIL_H */

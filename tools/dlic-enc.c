@@ -1,0 +1,214 @@
+/* dlic-enc: PNG/JPEG/WebP/PPM/PGM image -> DLIC stream (cwebp-style CLI). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dlic/dlic.h"
+#include "tools/cliutil.h"
+#include "tools/imageio/imageio.h"
+
+static const char *const PROG = "dlic-enc";
+
+static void help(void)
+{
+    printf("Usage: %s [options] INPUT -o OUTPUT.dlic\n"
+           "Encode a PNG, JPEG, WebP or binary PPM/PGM image into a DLIC stream.\n"
+           "INPUT and OUTPUT may be '-' for stdin and stdout.\n"
+           "\n"
+           "Options:\n"
+           "  -o FILE          output file\n"
+           "  -q N             quality 0..100 (default 75)\n"
+           "  --weights FILE   use the model in FILE instead of the embedded one\n"
+           "  --threads N      worker threads 1..256, 0 = all cores (default 0)\n"
+           "  --cpu=LEVEL      limit SIMD code: scalar, avx2 or avx512 (default: best)\n"
+           "  -v               print dimensions, size, bits per pixel, time and model\n"
+           "  -quiet           print nothing but errors\n"
+           "  -h, --help       print this help\n"
+           "  --version        print the version\n"
+           "\n"
+           "Alpha is dropped (with a warning); 16-bit input is rounded to 8 bits;\n"
+           "a PNG, JPEG or WebP ICC profile is kept. The output is written\n"
+           "atomically: on any error no output file is created or changed.\n",
+           PROG);
+}
+
+typedef struct enc_opts {
+    const char *in, *out, *weights;
+    int quality, threads, verbose, quiet;
+    unsigned cpu_mask;
+    int cpu_set;
+} enc_opts;
+
+static int parse_args(int argc, char **argv, enc_opts *o)
+{
+    int only_files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int r;
+
+        if (only_files || a[0] != '-' || !strcmp(a, "-")) {
+            if (o->in)
+                return cli_usage_error(PROG, "more than one input file ('%s')", a);
+            o->in = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_files = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "-help")) {
+            help();
+            exit(0);
+        } else if (!strcmp(a, "--version") || !strcmp(a, "-version")) {
+            printf("%s %s\n", PROG, dlic_version());
+            exit(0);
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = 1;
+        } else if (!strcmp(a, "-quiet") || !strcmp(a, "--quiet")) {
+            o->quiet = 1;
+        } else if ((r = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
+            if (r < 0)
+                return cli_usage_error(PROG, "-o needs a file name");
+            if (o->out)
+                return cli_usage_error(PROG, "more than one -o");
+            o->out = v;
+        } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
+                return cli_usage_error(PROG, "-q needs a quality 0..100");
+        } else if ((r = cli_opt_value(argc, argv, &i, "--weights", &v)) != 0) {
+            if (r < 0)
+                return cli_usage_error(PROG, "--weights needs a model file");
+            o->weights = v;
+        } else if ((r = cli_opt_value(argc, argv, &i, "--threads", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 0, 256, &o->threads))
+                return cli_usage_error(PROG, "--threads needs a number 0..256");
+        } else if ((r = cli_opt_value(argc, argv, &i, "--cpu", &v)) != 0) {
+            if (r < 0 || cli_parse_cpu(v, &o->cpu_mask))
+                return cli_usage_error(PROG, "--cpu must be scalar, avx2 or avx512");
+            o->cpu_set = 1;
+        } else {
+            return cli_usage_error(PROG, "unknown option '%s'", a);
+        }
+    }
+    if (!o->in)
+        return cli_usage_error(PROG, "no input file");
+    return 0;
+}
+
+static const char *colour_name(int colour)
+{
+    return colour == DLIC_GRAY ? "gray" : "RGB";
+}
+
+int main(int argc, char **argv)
+{
+    enc_opts o = { .quality = 75 };
+    char err[IO_ERR_SIZE];
+    dlic_settings s;
+    dlic_model *loaded = NULL;
+    dlic_context *ctx = NULL;
+    io_image img = { 0 };
+    uint8_t *file = NULL, *out = NULL;
+    size_t file_size = 0, out_size = 0;
+    int ret = CLI_EXIT_FAIL, r;
+
+    r = parse_args(argc, argv, &o);
+    if (r)
+        return r;
+    const char *in_name = cli_name(o.in, 0);
+    const char *out_name = o.out ? cli_name(o.out, 1) : NULL;
+    if (o.out && !strcmp(o.out, "-") && isatty(STDOUT_FILENO)) {
+        cli_error(PROG, out_name, "refusing to write binary data to a terminal");
+        return CLI_EXIT_FAIL;
+    }
+
+    dlic_default_settings(&s);
+    s.quality = o.quality;
+    s.threads = o.threads;
+    if (o.cpu_set)
+        s.cpu_mask = o.cpu_mask;
+    if (o.weights) {
+        if (cli_load_model(PROG, o.weights, &loaded))
+            return CLI_EXIT_FAIL;
+        s.model = loaded;
+    }
+    cli_progress prog = { PROG, "encoding", 0, 0 };
+    if (!o.quiet && isatty(STDERR_FILENO)) {
+        s.progress = cli_progress_cb;
+        s.progress_opaque = &prog;
+    }
+
+    double t0 = cli_now();
+    if (io_read_file(o.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {
+        cli_error(PROG, in_name, "%s", err);
+        goto done;
+    }
+    io_format fmt = io_detect(file, file_size);
+    io_limits lim = { s.max_pixels };
+    if (io_read_image(file, file_size, &lim, &img, err)) {
+        cli_error(PROG, in_name, "%s", err);
+        goto done;
+    }
+    free(file);
+    file = NULL;
+    if (img.had_alpha && !o.quiet)
+        cli_error(PROG, in_name, "warning: alpha channel dropped");
+
+    dlic_picture pic = { 0 };
+    pic.width = img.width;
+    pic.height = img.height;
+    pic.colour = img.channels == 1 ? DLIC_GRAY : DLIC_RGB;
+    pic.stride = img.stride;
+    pic.data = img.data;
+    pic.icc = img.icc;
+    pic.icc_size = img.icc_size;
+
+    double t1 = cli_now();
+    r = dlic_open(&ctx, &s);
+    if (r == DLIC_OK)
+        r = dlic_encode(ctx, &pic, &out, &out_size);
+    cli_progress_done(&prog);
+    if (r != DLIC_OK) {
+        cli_error(PROG, in_name, "%s", dlic_strerror(r));
+        goto done;
+    }
+    double t2 = cli_now();
+
+    if (o.out) {
+        if (io_write_file(o.out, out, out_size, err)) {
+            cli_error(PROG, out_name, "%s", err);
+            goto done;
+        }
+    } else if (!o.quiet) {
+        fprintf(stderr, "%s: no output file given (no -o): encoded, but the "
+                        "result is discarded\n", PROG);
+    }
+
+    if (o.verbose && !o.quiet) {
+        const dlic_model *m = s.model;
+        if (!m && dlic_model_default(&m) != DLIC_OK)
+            m = NULL;
+        double pixels = (double)img.width * img.height;
+        fprintf(stderr, "File:       %s (%s)\n", in_name, io_format_name(fmt));
+        fprintf(stderr, "Dimension:  %u x %u (%s%s)\n", (unsigned)img.width,
+                (unsigned)img.height, colour_name(pic.colour),
+                img.icc ? ", ICC profile" : "");
+        fprintf(stderr, "Quality:    %d\n", o.quality);
+        if (m)
+            fprintf(stderr, "Model:      %s (id %016llx%s)\n", dlic_model_name(m),
+                    (unsigned long long)dlic_model_id(m),
+                    dlic_model_is_test(m) ? ", test model" : "");
+        fprintf(stderr, "Output:     %zu bytes, %.4f bpp\n", out_size,
+                (double)out_size * 8.0 / pixels);
+        fprintf(stderr, "Time:       %.3f s encoding, %.3f s total\n", t2 - t1,
+                cli_now() - t0);
+    }
+    ret = 0;
+
+done:
+    dlic_free(out);
+    dlic_close(&ctx);
+    io_image_free(&img);
+    free(file);
+    dlic_model_free(&loaded);
+    return ret;
+}

@@ -1,0 +1,140 @@
+/* Helpers shared by the dlic-* command-line tools (see tools/cliutil.h). */
+#include "tools/cliutil.h"
+#include "tools/imageio/imageio.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *cli_name(const char *path, int output)
+{
+    if (!strcmp(path, "-"))
+        return output ? "stdout" : "stdin";
+    return path;
+}
+
+int cli_opt_value(int argc, char **argv, int *i, const char *name,
+                  const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+
+    if (strncmp(a, name, n))
+        return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+int cli_parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    long v;
+
+    if (!s || !*s || (*s != '-' && (*s < '0' || *s > '9')))
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_parse_cpu(const char *s, unsigned *mask)
+{
+    if (!strcmp(s, "scalar") || !strcmp(s, "c"))
+        *mask = 0;
+    else if (!strcmp(s, "avx2"))
+        *mask = DLIC_CPU_AVX2;
+    else if (!strcmp(s, "avx512"))
+        *mask = ~0u;
+    else
+        return -1;
+    return 0;
+}
+
+void cli_error(const char *prog, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    if (name)
+        fprintf(stderr, "%s: ", name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (try '%s --help')\n", prog);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_load_model(const char *prog, const char *path, dlic_model **model)
+{
+    char err[IO_ERR_SIZE];
+    uint8_t *data;
+    size_t size;
+    int r;
+
+    *model = NULL;
+    if (io_read_file(path, CLI_MAX_MODEL_SIZE, &data, &size, err)) {
+        cli_error(prog, cli_name(path, 0), "%s", err);
+        return -1;
+    }
+    r = dlic_model_load(model, data, size);
+    free(data);
+    if (r != DLIC_OK) {
+        cli_error(prog, cli_name(path, 0), "%s", dlic_strerror(r));
+        return -1;
+    }
+    return 0;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_progress_cb(void *opaque, int percent)
+{
+    cli_progress *p = opaque;
+    if (percent < 0)
+        percent = 0;
+    if (percent > 100)
+        percent = 100;
+    if (p->shown && percent == p->last)
+        return;
+    p->last = percent;
+    p->shown = 1;
+    fprintf(stderr, "\r%s: %s %3d%%", p->prog, p->label, percent);
+    fflush(stderr);
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p->shown) {
+        fputs("\r\033[K", stderr);      /* erase the progress line */
+        fflush(stderr);
+        p->shown = 0;
+    }
+}
