@@ -73,6 +73,18 @@ int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
     png_infop info = NULL;
 
     memset(img, 0, sizeof(*img));
+    /* libpng reports oversized dimensions as "Invalid IHDR data"; say what
+       is wrong instead (IHDR is always the first chunk, PNG spec 11.2.1). */
+    if (size >= 24 && !memcmp(data + 12, "IHDR", 4)) {
+        uint32_t w = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 |
+                     (uint32_t)data[18] << 8 | data[19];
+        uint32_t h = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 |
+                     (uint32_t)data[22] << 8 | data[23];
+        if (w > IO_MAX_DIM || h > IO_MAX_DIM)
+            return io_fail(err, "PNG: image is %lu x %lu, larger than the "
+                           "%u x %u maximum", (unsigned long)w, (unsigned long)h,
+                           IO_MAX_DIM, IO_MAX_DIM);
+    }
     memset(&c, 0, sizeof(c));
     c.err = err;
     c.src = data;
