@@ -7,8 +7,13 @@
 Post-training quantization, mapped onto the specification:
 
 - Every tensor between layers is an integer tensor times a float step.
-  Pixels in and out have step 1 (the model works in [0, 255] units,
-  SPEC §5.3).  The latent Y has step s_y = (99.999th percentile of |y|) /
+  Pixels in and out are the integers 0..255 (SPEC §5.3); model.py feeds
+  g_a with x - 0.5 (x in [0, 1]) and adds 0.5 to g_s's output, so the
+  pixel step is 1/255 and the offsets fold into the first bias of g_a
+  (exact except within 2 pixels of the border, where the float model's
+  zero padding means mid-gray and the integer one black) and the last
+  bias of g_s (exact).  --legacy-255 exports checkpoints of the earlier
+  convention (pixels in [0, 255] units in and out).  The latent Y has step s_y = (99.999th percentile of |y|) /
   YMAX with YMAX = 4095 (§5.3, §8.1); the hyper-latent Z has step 1
   because training rounds z to integers; its clamp range [-zr, zr] is
   twice the largest |z| seen (at least 255), bounded by the accumulator
@@ -197,12 +202,12 @@ class Recorder:
 
 
 @torch.no_grad()
-def float_codec(model, x, level):
+def float_codec(model, x, level, centered=True):
     """The float model with the integer decoder's semantics (§6):
     x (B,3,H,W) in [0,255], edge-padded to multiples of 64 (§3.3)."""
     H, W = x.shape[2:]
     x = F.pad(x, (0, -W % 64, 0, -H % 64), mode="replicate")
-    y = model.g_a(x)
+    y = model.g_a(x / 255.0 - 0.5 if centered else x)
     z = torch.round(model.h_a(y))
     p = model.h_s(z)
     mu, l2s = p[:, :model.M], p[:, model.M:]
@@ -212,6 +217,8 @@ def float_codec(model, x, level):
     s = torch.round(res)
     y_hat = mu + s * torch.exp2(lig)
     x_hat = model.g_s(y_hat)[:, :, :H, :W]
+    if centered:
+        x_hat = (x_hat + 0.5) * 255.0
     sig = torch.exp2(torch.clamp(l2s + lg, LOG2_SCALE_MIN, LOG2_SCALE_MAX))
     lik_y = dmodel.gaussian_likelihood(s, sig)
     lik_z = model.prior.likelihood(z)
@@ -225,14 +232,14 @@ def to_tensor(imgs):
 
 
 @torch.no_grad()
-def calibrate(model, images, levels):
+def calibrate(model, images, levels, centered):
     """Activation statistics of every conv over images at several levels."""
     rec = Recorder(model)
     ys, zs = [], []
     for lv in levels:
         for i in range(0, len(images), 4):
             x = to_tensor(images[i:i + 4])
-            out = float_codec(model, x, lv)
+            out = float_codec(model, x, lv, centered)
             if lv == levels[0]:
                 ys.append(out["y"].numpy().ravel())
                 zs.append(out["z"].numpy().ravel())
@@ -282,13 +289,18 @@ def relu_step(conv, samples):
     return max(hi, 1e-6) / 255.0
 
 
-def build(model, images, name, test_model, log=print):
-    """Calibrate, quantize, build the tables; returns (bytes, intnet.Model)."""
+def build(model, images, name, test_model, centered=True, log=print):
+    """Calibrate, quantize, build the tables; returns (bytes, intnet.Model).
+
+    centered: the float model takes x / 255 - 0.5 and its g_s predicts
+    x_hat - 0.5 (model.py's convention); else it takes x in [0, 255] and
+    predicts [0, 255]."""
     M, N = model.M, model.N
     NZ = model.prior.biases[0].shape[0]
     specs = layer_specs(N, M)
     levels = sorted({0.0, (model.levels - 1) / 2.0, float(model.levels - 1)})
-    rec, ys, zs = calibrate(model, images, levels)
+    rec, ys, zs = calibrate(model, images, levels, centered)
+    pix = 1.0 / 255.0 if centered else 1.0     # float value of pixel step
 
     y_hi = float(np.percentile(np.abs(ys), 99.999))
     s_y = max(y_hi, 1e-6) / YMAX
@@ -298,7 +310,7 @@ def build(model, images, name, test_model, log=print):
     for tn in intnet.TRANSFORMS:
         convs = getattr(model, tn).convs
         sp = specs[tn]
-        s_in = {"g_a": 1.0, "h_a": s_y, "h_s": 1.0, "g_s": s_y}[tn]
+        s_in = {"g_a": pix, "h_a": s_y, "h_s": 1.0, "g_s": s_y}[tn]
         layers = []
         for i, (conv, spec) in enumerate(zip(convs, sp)):
             last = i == len(sp) - 1
@@ -309,6 +321,10 @@ def build(model, images, name, test_model, log=print):
                 amax = {"g_a": 255, "h_a": YMAX, "g_s": YMAX,
                         "h_s": t["h_a"][-1].hi if "h_a" in t else 0}[tn]
             bias_add = None
+            if centered and tn == "g_a" and i == 0:
+                # x - 0.5 folds into the bias (exact away from the border
+                # zero padding, which the float model sees as mid-gray)
+                bias_add = -0.5 * conv.weight.detach().double().sum((1, 2, 3)).numpy()
             if relu:
                 s_out, lo, hi = relu_step(conv, rec.get((tn, i))), 0, 255
             elif tn == "g_a":
@@ -321,7 +337,9 @@ def build(model, images, name, test_model, log=print):
                 bias_add = np.concatenate([np.zeros(M), np.full(M, -L0)])
                 lo, hi = -32768, 32767
             else:
-                s_out, lo, hi = 1.0, 0, 255
+                s_out, lo, hi = pix, 0, 255
+                if centered:
+                    bias_add = np.full(spec[1], 0.5)
             if lo is None:                       # h_a output: z range
                 layer = quantize_conv(conv, spec, s_in, s_out, 0, 0, amax)
                 hs = quantize_conv(model.h_s.convs[0], specs["h_s"][0], 1.0,
@@ -456,14 +474,15 @@ def psnr(a, b):
     return 10 * math.log10(255.0 ** 2 / max(mse, 1e-10))
 
 
-def evaluate(model, m, paths, qs=(0, 50, 100), log=print):
+def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
     log("   q | float bpp  PSNR  | int bpp  PSNR   (estimated bits)")
     for q in qs:
         fb = fp = ib = ip = 0.0
         for p in paths:
             img = load_rgb(p)
             h, w = img.shape[:2]
-            out = float_codec(model, to_tensor([img]), quality_level(model, q))
+            out = float_codec(model, to_tensor([img]), quality_level(model, q),
+                              centered)
             xf = out["x_hat"][0].permute(1, 2, 0).clamp(0, 255).round().numpy()
             fb += out["bits"] / (h * w)
             fp += psnr(img, xf)
@@ -485,12 +504,15 @@ def main():
     ap.add_argument("--eval-kodak", metavar="DIR", default=None)
     ap.add_argument("--eval-images", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--legacy-255", action="store_true",
+                    help="checkpoint from before model.py took x - 0.5: "
+                         "pixels in and out in [0, 255] units")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model = load_checkpoint(a.checkpoint)
     images = pack_crops(a.calib_crops)
     name = a.name or os.path.splitext(os.path.basename(a.output))[0]
-    data, m = build(model, images, name, a.test_model)
+    data, m = build(model, images, name, a.test_model, not a.legacy_255)
     tmp = a.output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
@@ -499,7 +521,8 @@ def main():
     if a.eval_kodak:
         names = sorted(n for n in os.listdir(a.eval_kodak) if n.endswith(".png"))
         evaluate(model, m, [os.path.join(a.eval_kodak, n)
-                            for n in names[:a.eval_images]])
+                            for n in names[:a.eval_images]],
+                 centered=not a.legacy_255)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def condition(model, images):
     the calibration images) so that Z spreads over about +-20, the
     log-scales over the whole table range (escapes included), and the
     pixels over [0, 255] with some clamping at both ends."""
-    x = export.to_tensor(images)
+    x = export.to_tensor(images)         # [0, 255] units (centered=False)
     x = torch.nn.functional.pad(x, (0, -x.shape[3] % 64, 0, -x.shape[2] % 64),
                                 mode="replicate")
     M = model.M
@@ -67,7 +67,11 @@ def make():
     model = DLIC(N=16, M=16).eval()
     images = export.synthetic_images(n=8, h=96, w=128, seed=0)
     condition(model, images)
-    return export.build(model, images, "dlic-test-model", test_model=True)
+    # centered=False: the [0, 255] pixel convention the file was first
+    # made with, so its bytes (and model id) stay fixed; for an untrained
+    # network the convention means nothing.
+    return export.build(model, images, "dlic-test-model", test_model=True,
+                        centered=False)
 
 
 def main():
