@@ -210,7 +210,7 @@ static void test_max_pixels(void **state)
     uint8_t *out;
     size_t n;
     assert_int_equal(dlic_encode(c, &p, &out, &n), DLIC_ERR_LIMIT);
-    p.width = 10, p.height = 10;
+    p.width = 10, p.height = 10, p.stride = 30;
     assert_int_equal(dlic_encode(c, &p, &out, &n), DLIC_OK);
     dlic_free(out);
 
