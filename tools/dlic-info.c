@@ -61,7 +61,7 @@ static int describe_model(const dlic_model *m)
     for (int t = 0; t < 4; t++) {
         unsigned n = dlic_model_layer_count(m, t);
         printf("\n%s: %u layer%s\n", TRANSFORM_NAMES[t], n, n == 1 ? "" : "s");
-        printf("  %2s %5s %5s %2s %6s %7s %15s %14s\n", "#", "cin", "cout", "k",
+        printf("  %2s %5s %5s %2s %6s %7s %16s %14s\n", "#", "cin", "cout", "k",
                "stride", "shuffle", "range", "MAC/pixel");
         for (unsigned i = 0; i < n; i++) {
             dlic_layer_info li;
@@ -72,7 +72,7 @@ static int describe_model(const dlic_model *m)
                 return -1;
             }
             snprintf(range, sizeof(range), "[%d, %d]", li.lo, li.hi);
-            printf("  %2u %5u %5u %2u %6u %7u %15s %14.2f\n", i, li.cin, li.cout,
+            printf("  %2u %5u %5u %2u %6u %7u %16s %14.2f\n", i, li.cin, li.cout,
                    li.k, li.stride, li.shuffle, range, li.macs_per_pixel);
             total[t] += li.macs_per_pixel;
         }
