@@ -303,7 +303,10 @@ def build(model, images, name, test_model, centered=True, log=print):
     pix = 1.0 / 255.0 if centered else 1.0     # float value of pixel step
 
     y_hi = float(np.percentile(np.abs(ys), 99.999))
-    s_y = max(y_hi, 1e-6) / YMAX
+    # IGQ = 2^lig / s_y 2^16 <= 2^28 (SPEC §8.5) bounds s_y from below;
+    # it only binds for an untrained model with tiny latents.
+    lig_max = float(model.log2_igain.detach().double().max())
+    s_y = max(y_hi / YMAX, 2.0 ** (lig_max - 12) * 1.001)
     z_max = float(np.abs(zs).max())
 
     t = {}
