@@ -390,6 +390,54 @@ static void test_damaged_streams(void **state)
     dlic_close(&c);
 }
 
+/* Random bit flips inside ZLAT and YLAT, with valid chunk checksums, reach
+ * the range decoder: every outcome must be a clean result or error. */
+static void test_latent_bitflips(void **state)
+{
+    (void)state;
+    dlic_context *c = open_ctx(1, 75, ~0u);
+    dlic_picture p = make_picture(100, 60, DLIC_RGB, 0);
+    uint8_t *s;
+    size_t n;
+    encode_ok(c, &p, &s, &n);
+    uint8_t *t = malloc(n);
+    uint32_t seed = 1;
+    int failures = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        memcpy(t, s, n);
+        /* Walk to ZLAT (even iterations) or YLAT (odd). */
+        const char *want = iter & 1 ? "YLAT" : "ZLAT";
+        size_t off = DLIC_SIGNATURE_SIZE, len = 0;
+        for (;;) {
+            len = (size_t)t[off] | (size_t)t[off + 1] << 8 | (size_t)t[off + 2] << 16 |
+                  (size_t)t[off + 3] << 24;
+            if (!memcmp(t + off + 4, want, 4))
+                break;
+            off += DLIC_CHUNK_OVERHEAD + len;
+            assert_true(off < n);
+        }
+        seed = seed * 1103515245u + 12345u;
+        const size_t bit = (seed >> 4) % (len * 8);
+        t[off + 8 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        rewrite_chunk_check(t + off);
+        dlic_picture d;
+        const int r = dlic_decode(c, t, n, &d);
+        assert_true(r == DLIC_OK || r == DLIC_ERR_CORRUPT || r == DLIC_ERR_TRUNCATED);
+        if (r) {
+            assert_zeroed(&d);
+            failures++;
+        } else {
+            assert_int_equal(d.width, 100);
+        }
+        dlic_picture_free(&d);
+    }
+    assert_true(failures > 0);
+    free(t);
+    dlic_free(s);
+    free(p.data);
+    dlic_close(&c);
+}
+
 /* A context holding another model (same weights, other name, so another
  * id) refuses the stream. */
 static void test_other_model(void **state)
@@ -515,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_progress),
         cmocka_unit_test(test_damaged_streams),
+        cmocka_unit_test(test_latent_bitflips),
         cmocka_unit_test(test_other_model),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_bad_pictures),
