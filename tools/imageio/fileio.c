@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,42 @@ static int write_all(int fd, const uint8_t *data, size_t size)
     return 0;
 }
 
+/* A temporary output file removed if a fatal signal arrives mid-write. */
+static char *volatile g_tmp_path;
+
+static const int CLEANUP_SIGNALS[] = { SIGINT, SIGTERM, SIGHUP };
+#define NSIG_CLEANUP (sizeof(CLEANUP_SIGNALS) / sizeof(CLEANUP_SIGNALS[0]))
+
+static void on_fatal_signal(int sig)
+{
+    char *p = g_tmp_path;
+    if (p)
+        unlink(p);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Installs the cleanup handler where the signal has its default action
+ * (an ignored SIGHUP under nohup stays ignored). */
+static void catch_signals(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSIG_CLEANUP; i++) {
+        sigaction(CLEANUP_SIGNALS[i], NULL, &old[i]);
+        if (old[i].sa_handler == SIG_DFL)
+            sigaction(CLEANUP_SIGNALS[i], &sa, NULL);
+    }
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+    for (size_t i = 0; i < NSIG_CLEANUP; i++)
+        sigaction(CLEANUP_SIGNALS[i], &old[i], NULL);
+}
+
 /* The mode a newly created file would get: 0666 minus the umask. */
 static mode_t default_mode(void)
 {
@@ -184,12 +221,16 @@ int io_write_file(const char *path, const uint8_t *data, size_t size,
     memcpy(tmp, path, dirlen);
     snprintf(tmp + dirlen, len + 16 - dirlen, ".%s.XXXXXX", path + dirlen);
 
+    struct sigaction old_sa[NSIG_CLEANUP];
+    catch_signals(old_sa);
     fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
+        restore_signals(old_sa);
         free(tmp);
         return io_fail(err, "cannot create output: %s", strerror(e));
     }
+    g_tmp_path = tmp;
     const char *what = NULL;
     if (fchmod(fd, mode) < 0)
         what = "cannot set file mode";
@@ -206,12 +247,13 @@ int io_write_file(const char *path, const uint8_t *data, size_t size,
         what = "cannot rename temporary file";
         e = errno;
     }
-    if (what) {
+    if (what)
         unlink(tmp);
-        free(tmp);
-        return io_fail(err, "%s: %s", what, strerror(e));
-    }
+    g_tmp_path = NULL;
+    restore_signals(old_sa);
     free(tmp);
+    if (what)
+        return io_fail(err, "%s: %s", what, strerror(e));
 
     /* Make the rename itself durable; failure here loses nothing. */
     char *dir = dirlen ? strndup(path, dirlen) : NULL;

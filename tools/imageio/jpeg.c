@@ -34,10 +34,25 @@ static void on_emit_message(j_common_ptr cinfo, int level)
         on_error_exit(cinfo);
 }
 
+/* A progressive JPEG can hold thousands of tiny scans, each of which costs
+ * a full pass over the image: refuse absurd counts (as djpeg -maxscan). */
+#define MAX_SCANS 1000
+
+static void on_progress(j_common_ptr cinfo)
+{
+    if (cinfo->is_decompressor &&
+        ((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) {
+        jpeg_ctx *c = (jpeg_ctx *)cinfo->err;
+        io_fail(c->err, "JPEG: more than %d scans", MAX_SCANS);
+        longjmp(c->jb, 1);
+    }
+}
+
 int io_read_jpeg(const uint8_t *data, size_t size, const io_limits *lim,
                  io_image *img, char *err)
 {
     struct jpeg_decompress_struct cinfo;
+    struct jpeg_progress_mgr progress;
     jpeg_ctx c;
 
     memset(img, 0, sizeof(*img));
@@ -54,6 +69,9 @@ int io_read_jpeg(const uint8_t *data, size_t size, const io_limits *lim,
         return -1;
     }
     jpeg_create_decompress(&cinfo);
+    memset(&progress, 0, sizeof(progress));
+    progress.progress_monitor = on_progress;
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);   /* ICC profile */
     jpeg_read_header(&cinfo, TRUE);
