@@ -83,9 +83,13 @@ static int parse_head(const uint8_t *p, uint32_t len, dlic_header *h,
     return DLIC_OK;
 }
 
-/* Handle one verified chunk according to the SPEC §4.2 sequence. */
+/* Handle one verified chunk according to the SPEC §4.2 sequence. HEAD's
+ * fields are read at once (for info) but their error is kept in *head_err
+ * and reported only once the chunk sequence is valid, as the reference
+ * decoder train/refdec.py does. */
 static int take_chunk(const uint8_t *type, const uint8_t *payload, uint32_t len,
-                      int *state, dlic_container *c, dlic_stream_info *info)
+                      int *state, dlic_container *c, dlic_stream_info *info,
+                      int *head_err)
 {
     if (type[0] >= 'a') {               /* ancillary (SPEC §4.4) */
         DLIC_CHECK(*state == AT_START, DLIC_ERR_CORRUPT);
@@ -100,7 +104,7 @@ static int take_chunk(const uint8_t *type, const uint8_t *payload, uint32_t len,
     }
     if (!memcmp(type, "HEAD", 4)) {
         DLIC_CHECK(*state != AT_START, DLIC_ERR_CORRUPT);
-        DLIC_TRY(parse_head(payload, len, &c->head, info));
+        *head_err = parse_head(payload, len, &c->head, info);
     } else if (!memcmp(type, "ZLAT", 4)) {
         DLIC_CHECK(*state != AFTER_HEAD, DLIC_ERR_CORRUPT);
         c->zlat = payload;
@@ -132,7 +136,7 @@ int dlic_container_parse(const uint8_t *data, size_t size, dlic_container *c,
     DLIC_CHECK(size < DLIC_SIGNATURE_SIZE, DLIC_ERR_TRUNCATED);
 
     size_t pos = DLIC_SIGNATURE_SIZE;
-    int state = AT_START;
+    int state = AT_START, head_err = DLIC_OK;
     while (state != AFTER_DEND) {
         /* The data ending before DEND, inside a chunk or between chunks,
          * is truncation (SPEC §4.2 rule 3). */
@@ -155,11 +159,11 @@ int dlic_container_parse(const uint8_t *data, size_t size, dlic_container *c,
             ci->check_ok = ok;
         }
         DLIC_CHECK(!ok, DLIC_ERR_CHECKSUM);
-        DLIC_TRY(take_chunk(type, p + 8, len, &state, c, info));
+        DLIC_TRY(take_chunk(type, p + 8, len, &state, c, info, &head_err));
         pos += (size_t)DLIC_CHUNK_OVERHEAD + len;
     }
     DLIC_CHECK(pos != size, DLIC_ERR_CORRUPT);
-    return DLIC_OK;
+    return head_err;
 }
 
 static int header_valid(const dlic_header *h)

@@ -263,6 +263,12 @@ static void test_sequence(void **state)
     CASE(DLIC_ERR_TRUNCATED, s_head(&s, &good_head);
          dlic_wr32(s.buf + s.n, 0x7FFFFFFFu); memcpy(s.buf + s.n + 4, "ZLAT", 4);
          s.n += 8);
+    /* HEAD's fields are checked after the chunk sequence (SPEC §4.2) */
+    CASE(DLIC_ERR_TRUNCATED, s_head_patched(&s, 0, 2);
+         s_chunk(&s, "ZLAT", zlat, 6));
+    CASE(DLIC_ERR_CORRUPT, s_head_patched(&s, 0, 2); s_tail(&s);
+         s.buf[s.n++] = 0);
+    CASE(DLIC_ERR_UNSUPPORTED, s_head_patched(&s, 0, 2); s_tail(&s));
     /* HEAD of the wrong length */
     CASE(DLIC_ERR_CORRUPT, s_chunk(&s, "HEAD", zlat, 6); s_tail(&s));
 #undef CASE
