@@ -13,7 +13,8 @@ typedef struct dlic_layer {
     uint8_t k, stride, shuffle;
     int16_t lo, hi;          /* output clamp range (SPEC §5.2) */
     int16_t ilo, ihi;        /* input range, filled in by the loader */
-    const int8_t *w;         /* [cout][k][k][cin], points into model->blob */
+    const int8_t *w;         /* [cout][k][k][cin], into the file bytes: model->blob,
+                                or the caller's data when parsed with copy = 0 */
     int32_t *bias;           /* [cout] (host order) */
     uint32_t *mul;           /* [cout] */
     uint8_t *shift;          /* [cout] */

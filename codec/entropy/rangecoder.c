@@ -152,16 +152,15 @@ static inline void dec_normalize(dlic_rc_dec *d)
 
 int dlic_rc_dec_init(dlic_rc_dec *d, const uint8_t *data, size_t size)
 {
-    d->p = data;
-    d->end = data + size;
     d->code = 0;
     d->range = 0xFFFFFFFFu;
     d->error = 0;
-    if (size < 5) {
-        d->p = d->end;
+    if (size < 5) {             /* (data may be NULL when size is 0) */
+        d->p = d->end = data;
         d->error = DLIC_ERR_TRUNCATED;
         return d->error;
     }
+    d->end = data + size;
     d->code = (uint32_t)data[1] << 24 | (uint32_t)data[2] << 16 |
               (uint32_t)data[3] << 8 | data[4];
     d->p = data + 5;
