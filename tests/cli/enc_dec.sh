@@ -74,7 +74,7 @@ same "$T/g.dlic" "$T/g16.dlic" "16-bit PGM must equal its 8-bit version"
 
 # --- PNG, JPEG, WebP (tests/data, 72x40; see tests/data/make.py) ----------
 for f in rgb.png rgba.png gray.png gray_alpha.png palette.png rgb16.png \
-         gray16.png icc.png rgb.jpg gray.jpg rgb.webp rgba.webp; do
+         gray16.png icc.png rgb.jpg gray.jpg icc.jpg rgb.webp rgba.webp icc.webp; do
     run "$ENC" "$D/$f" -o "$T/$f.dlic"
     case $f in
         rgba.*|gray_alpha.png|palette.png)
@@ -91,8 +91,10 @@ same "$T/rgb.png.dlic" "$T/rgb16.png.dlic" "16-bit PNG"
 same "$T/gray.png.dlic" "$T/gray_alpha.png.dlic" "gray+alpha PNG"
 same "$T/gray.png.dlic" "$T/gray16.png.dlic" "16-bit gray PNG"
 
-# The ICC profile travels PNG -> DLIC -> PNG; a .ppm just drops it.
-"$INFO" "$T/icc.png.dlic" | grep -q '^  iccp ' || fail "no iccp chunk in the stream"
+# The ICC profile travels PNG/JPEG/WebP -> DLIC -> PNG.
+for f in icc.png icc.jpg icc.webp; do
+    "$INFO" "$T/$f.dlic" | grep -q '^  iccp ' || fail "$f: no iccp chunk in the stream"
+done
 grep -q iCCP "$T/icc.png.out.png" || fail "no iCCP chunk in the decoded PNG"
 grep -q iCCP "$T/rgb.png.out.png" && fail "iCCP chunk out of nowhere"
 
