@@ -67,7 +67,12 @@ def main():
                              plte=plte, trns=b"\x80"))
 
     # iCCP with a real sRGB profile.
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    # Fixed creation date (ICC header bytes 24..35) and a zero profile ID
+    # (84..99, "not computed") keep the files reproducible.
+    icc[24:36] = struct.pack(">6H", 2024, 1, 1, 0, 0, 0)
+    icc[84:100] = bytes(16)
+    icc = bytes(icc)
     iccp = chunk(b"iCCP", b"sRGB profile\x00\x00" + zlib.compress(icc))
     write("icc.png", png(W, H, 8, 2, [bytes(v for p in row for v in p) for row in pix],
                          extra=iccp))
