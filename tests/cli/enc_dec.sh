@@ -135,6 +135,11 @@ echo old > "$T/over.dlic"
 run "$ENC" -quiet "$T/a.ppm" -o "$T/over.dlic"
 same "$T/a.dlic" "$T/over.dlic" "overwriting an existing output"
 run "$ENC" -quiet "$T/a.ppm" -o /dev/null
+echo old > "$T/target.dlic"
+ln -s target.dlic "$T/link.dlic"
+run "$ENC" -quiet "$T/a.ppm" -o "$T/link.dlic"
+[ -L "$T/link.dlic" ] || fail "writing through a symlink replaced the link"
+same "$T/a.dlic" "$T/target.dlic" "writing through a symlink"
 run "$DEC" "$T/a.dlic" -o "$T/out.PNG"
 [ "$(png_info "$T/out.PNG")" = "50 30 8 2" ] || fail "upper-case .PNG extension"
 leftover=$(find "$T" -name '.*.??????' | head -n 1)

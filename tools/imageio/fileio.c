@@ -1,4 +1,5 @@
 /* Whole-file reads with a size limit, and atomic writes (temp + rename). */
+#define _XOPEN_SOURCE 700               /* realpath() */
 #include "tools/imageio/imageio.h"
 
 #include <errno.h>
@@ -170,8 +171,28 @@ static mode_t default_mode(void)
     return 0666 & ~mask;
 }
 
+static int write_file_at(const char *path, const uint8_t *data, size_t size,
+                         char *err);
+
 int io_write_file(const char *path, const uint8_t *data, size_t size,
                   char *err)
+{
+    struct stat st;
+
+    /* Through a symbolic link, replace its target, not the link. */
+    if (strcmp(path, "-") && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real) {
+            int r = write_file_at(real, data, size, err);
+            free(real);
+            return r;
+        }
+    }
+    return write_file_at(path, data, size, err);
+}
+
+static int write_file_at(const char *path, const uint8_t *data, size_t size,
+                         char *err)
 {
     struct stat st;
     mode_t mode;
