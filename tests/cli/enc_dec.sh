@@ -35,6 +35,11 @@ png_info() {
 same() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
 
 # Small test images written with awk: 50x30 RGB and gray, 8 and 16 bits.
+# The small test model keeps this test fast whatever the embedded model is;
+# one round trip below uses the embedded model.
+MW=
+[ -f weights/dlic-test.dlicm ] && MW="--weights weights/dlic-test.dlicm"
+
 mkppm() {   # mkppm FILE P5|P6 MAXVAL
     awk -v magic="$2" -v maxv="$3" 'BEGIN {
         w = 50; h = 30; ch = (magic == "P6") ? 3 : 1
@@ -53,36 +58,36 @@ mkppm "$T/g.pgm" P5 255
 mkppm "$T/g16.pgm" P5 65535
 
 # --- PPM / PGM -------------------------------------------------------------
-run "$ENC" -quiet "$T/a.ppm" -o "$T/a.dlic"
-run "$DEC" "$T/a.dlic" -o "$T/a.out.ppm"
+run "$ENC" $MW -quiet "$T/a.ppm" -o "$T/a.dlic"
+run "$DEC" $MW "$T/a.dlic" -o "$T/a.out.ppm"
 [ "$(pnm_size "$T/a.out.ppm")" = "P6 50 30" ] || fail "PPM round trip: $(pnm_size "$T/a.out.ppm")"
-run "$DEC" "$T/a.dlic" -o "$T/a.out.png"
+run "$DEC" $MW "$T/a.dlic" -o "$T/a.out.png"
 [ "$(png_info "$T/a.out.png")" = "50 30 8 2" ] || fail "PNG of RGB: $(png_info "$T/a.out.png")"
-run "$ENC" -quiet "$T/a16.ppm" -o "$T/a16.dlic"
+run "$ENC" $MW -quiet "$T/a16.ppm" -o "$T/a16.dlic"
 same "$T/a.dlic" "$T/a16.dlic" "16-bit PPM must equal its 8-bit version"
 
-run "$ENC" -quiet "$T/g.pgm" -o "$T/g.dlic"
+run "$ENC" $MW -quiet "$T/g.pgm" -o "$T/g.dlic"
 "$INFO" "$T/g.dlic" | grep -q '^Colour: *gray' || fail "PGM did not give a gray stream"
-run "$DEC" "$T/g.dlic" -o "$T/g.out.pgm"
+run "$DEC" $MW "$T/g.dlic" -o "$T/g.out.pgm"
 [ "$(pnm_size "$T/g.out.pgm")" = "P5 50 30" ] || fail "PGM round trip"
-run "$DEC" "$T/g.dlic" -o "$T/g.out.ppm"
+run "$DEC" $MW "$T/g.dlic" -o "$T/g.out.ppm"
 [ "$(pnm_size "$T/g.out.ppm")" = "P5 50 30" ] || fail "gray stream to .ppm must give P5"
-run "$DEC" "$T/g.dlic" -o "$T/g.out.png"
+run "$DEC" $MW "$T/g.dlic" -o "$T/g.out.png"
 [ "$(png_info "$T/g.out.png")" = "50 30 8 0" ] || fail "gray stream must give gray PNG"
-run "$ENC" -quiet "$T/g16.pgm" -o "$T/g16.dlic"
+run "$ENC" $MW -quiet "$T/g16.pgm" -o "$T/g16.dlic"
 same "$T/g.dlic" "$T/g16.dlic" "16-bit PGM must equal its 8-bit version"
 
 # --- PNG, JPEG, WebP (tests/data, 72x40; see tests/data/make.py) ----------
 for f in rgb.png rgba.png gray.png gray_alpha.png palette.png rgb16.png \
          gray16.png icc.png rgb.jpg gray.jpg icc.jpg rgb.webp rgba.webp icc.webp; do
-    run "$ENC" "$D/$f" -o "$T/$f.dlic"
+    run "$ENC" $MW "$D/$f" -o "$T/$f.dlic"
     case $f in
         rgba.*|gray_alpha.png|palette.png)
             grep -q "alpha" "$T/err" || fail "$f: no warning about dropped alpha" ;;
         *)  [ -s "$T/err" ] && fail "$f: unexpected stderr: $(cat "$T/err")" ;;
     esac
     case $f in gray*) colour=0 ;; *) colour=2 ;; esac
-    run "$DEC" "$T/$f.dlic" -o "$T/$f.out.png"
+    run "$DEC" $MW "$T/$f.dlic" -o "$T/$f.out.png"
     [ "$(png_info "$T/$f.out.png")" = "72 40 8 $colour" ] ||
         fail "$f: decoded PNG is $(png_info "$T/$f.out.png"), want 72 40 8 $colour"
 done
@@ -99,57 +104,63 @@ grep -q iCCP "$T/icc.png.out.png" || fail "no iCCP chunk in the decoded PNG"
 grep -q iCCP "$T/rgb.png.out.png" && fail "iCCP chunk out of nowhere"
 
 # --- determinism, stdin/stdout, threads, CPU paths -------------------------
-run "$ENC" -quiet "$D/rgb.png" -o "$T/again.dlic"
+run "$ENC" $MW -quiet "$D/rgb.png" -o "$T/again.dlic"
 same "$T/rgb.png.dlic" "$T/again.dlic" "encoding twice"
-"$ENC" -quiet - -o - < "$D/rgb.png" > "$T/stdio.dlic" 2>"$T/err" || fail "stdin/stdout encode"
+"$ENC" $MW -quiet - -o - < "$D/rgb.png" > "$T/stdio.dlic" 2>"$T/err" || fail "stdin/stdout encode"
 same "$T/rgb.png.dlic" "$T/stdio.dlic" "encoding through stdin/stdout"
-"$DEC" - -o - < "$T/rgb.png.dlic" > "$T/stdio.png" 2>"$T/err" || fail "stdin/stdout decode"
+"$DEC" $MW - -o - < "$T/rgb.png.dlic" > "$T/stdio.png" 2>"$T/err" || fail "stdin/stdout decode"
 same "$T/rgb.png.out.png" "$T/stdio.png" "decoding through stdin/stdout"
-"$DEC" --ppm - -o - < "$T/a.dlic" > "$T/stdio.ppm" 2>"$T/err" || fail "--ppm to stdout"
+"$DEC" $MW --ppm - -o - < "$T/a.dlic" > "$T/stdio.ppm" 2>"$T/err" || fail "--ppm to stdout"
 same "$T/a.out.ppm" "$T/stdio.ppm" "--ppm to stdout"
 
-run "$ENC" -quiet --threads 1 "$T/a.ppm" -o "$T/t1.dlic"
-run "$ENC" -quiet --threads=2 "$T/a.ppm" -o "$T/t2.dlic"
+run "$ENC" $MW -quiet --threads 1 "$T/a.ppm" -o "$T/t1.dlic"
+run "$ENC" $MW -quiet --threads=2 "$T/a.ppm" -o "$T/t2.dlic"
 same "$T/t1.dlic" "$T/t2.dlic" "--threads 1 vs 2 (encoder)"
 same "$T/a.dlic" "$T/t1.dlic" "--threads 1 vs default (encoder)"
-run "$DEC" --threads 1 "$T/a.dlic" -o "$T/t1.ppm"
-run "$DEC" --threads 2 "$T/a.dlic" -o "$T/t2.ppm"
+run "$DEC" $MW --threads 1 "$T/a.dlic" -o "$T/t1.ppm"
+run "$DEC" $MW --threads 2 "$T/a.dlic" -o "$T/t2.ppm"
 same "$T/t1.ppm" "$T/t2.ppm" "--threads 1 vs 2 (decoder)"
 for cpu in scalar avx2 avx512; do
-    run "$ENC" -quiet --cpu=$cpu "$T/a.ppm" -o "$T/$cpu.dlic"
+    run "$ENC" $MW -quiet --cpu=$cpu "$T/a.ppm" -o "$T/$cpu.dlic"
     same "$T/a.dlic" "$T/$cpu.dlic" "--cpu=$cpu vs default (encoder)"
-    run "$DEC" --cpu=$cpu "$T/a.dlic" -o "$T/$cpu.ppm"
+    run "$DEC" $MW --cpu=$cpu "$T/a.dlic" -o "$T/$cpu.ppm"
     same "$T/a.out.ppm" "$T/$cpu.ppm" "--cpu=$cpu vs default (decoder)"
 done
 
 # --- quality, verbose, overwriting ------------------------------------------
-run "$ENC" -q 5 -quiet "$T/a.ppm" -o "$T/q5.dlic"
-run "$ENC" -q=95 -quiet "$T/a.ppm" -o "$T/q95.dlic"
+run "$ENC" $MW -q 5 -quiet "$T/a.ppm" -o "$T/q5.dlic"
+run "$ENC" $MW -q=95 -quiet "$T/a.ppm" -o "$T/q95.dlic"
 "$INFO" "$T/q5.dlic" | grep -q '^Quality: *5$' || fail "-q 5 not in the header"
 "$INFO" "$T/q95.dlic" | grep -q '^Quality: *95$' || fail "-q=95 not in the header"
-run "$ENC" -v "$T/a.ppm" -o "$T/v.dlic"
+run "$ENC" $MW -v "$T/a.ppm" -o "$T/v.dlic"
 grep -q 'bpp' "$T/err" && grep -q '50 x 30' "$T/err" && grep -q 'Model' "$T/err" ||
     fail "-v output lacks size, bpp or model: $(cat "$T/err")"
 same "$T/a.dlic" "$T/v.dlic" "-v changes the output"
 echo old > "$T/over.dlic"
-run "$ENC" -quiet "$T/a.ppm" -o "$T/over.dlic"
+run "$ENC" $MW -quiet "$T/a.ppm" -o "$T/over.dlic"
 same "$T/a.dlic" "$T/over.dlic" "overwriting an existing output"
-run "$ENC" -quiet "$T/a.ppm" -o /dev/null
+run "$ENC" $MW -quiet "$T/a.ppm" -o /dev/null
 echo old > "$T/target.dlic"
 ln -s target.dlic "$T/link.dlic"
-run "$ENC" -quiet "$T/a.ppm" -o "$T/link.dlic"
+run "$ENC" $MW -quiet "$T/a.ppm" -o "$T/link.dlic"
 [ -L "$T/link.dlic" ] || fail "writing through a symlink replaced the link"
 same "$T/a.dlic" "$T/target.dlic" "writing through a symlink"
-run "$DEC" "$T/a.dlic" -o "$T/out.PNG"
+run "$DEC" $MW "$T/a.dlic" -o "$T/out.PNG"
 [ "$(png_info "$T/out.PNG")" = "50 30 8 2" ] || fail "upper-case .PNG extension"
 leftover=$(find "$T" -name '.*.??????' | head -n 1)
 [ -z "$leftover" ] || fail "temporary file left behind: $leftover"
 
+# --- the embedded model ----------------------------------------------------
+"$ENC" -quiet "$D/rgb.png" -o "$T/def.dlic" 2>"$T/err" || fail "encode with the embedded model"
+"$INFO" "$T/def.dlic" | grep -q 'matches the embedded model' || fail "embedded model id"
+"$DEC" "$T/def.dlic" -o "$T/def.png" 2>"$T/err" || fail "decode with the embedded model"
+[ "$(png_info "$T/def.png")" = "72 40 8 2" ] || fail "embedded model: $(png_info "$T/def.png")"
+
 # --- one real photo (optional) ---------------------------------------------
 K=../shared/data/kodak/kodim01.png
 if [ -f "$K" ]; then
-    run "$ENC" -quiet "$K" -o "$T/k.dlic"
-    run "$DEC" "$T/k.dlic" -o "$T/k.png"
+    run "$ENC" $MW -quiet "$K" -o "$T/k.dlic"
+    run "$DEC" $MW "$T/k.dlic" -o "$T/k.png"
     [ "$(png_info "$T/k.png")" = "768 512 8 2" ] || fail "kodim01: $(png_info "$T/k.png")"
 else
     echo "enc_dec.sh: $K not found, skipping the photo test"
