@@ -9,6 +9,10 @@ decoder, exported by export.py's code path (SPEC §8) with calibration on
 synthetic images, flag bit 0 (test model) set, name "dlic-test-model".  The same
 bytes are written to weights/default.dlicm, the model the library embeds
 until trained weights exist.
+
+The committed file is what tests and conformance streams rely on; it
+depends on model.py's parameter order and on torch's initialisation, so
+after changing either run with --check before regenerating anything.
 """
 import argparse
 import os
@@ -80,9 +84,17 @@ def main():
     ap.add_argument("-o", "--output", default=os.path.join(WEIGHTS, "dlic-test.dlicm"))
     ap.add_argument("--no-default", action="store_true",
                     help="do not also write weights/default.dlicm")
+    ap.add_argument("--check", action="store_true",
+                    help="only rebuild in memory and compare with OUTPUT")
     a = ap.parse_args()
     torch.set_num_threads(1)
     data, m = make()
+    if a.check:
+        with open(a.output, "rb") as f:
+            same = f.read() == data
+        print(f"{os.path.normpath(a.output)}: "
+              + ("reproduced exactly" if same else "DIFFERS from a rebuild"))
+        return 0 if same else 1
     outs = [a.output] + ([] if a.no_default else
                          [os.path.join(WEIGHTS, "default.dlicm")])
     for path in outs:
@@ -90,7 +102,8 @@ def main():
             f.write(data)
     export.summary(m, data)
     print("wrote " + ", ".join(os.path.normpath(p) for p in outs))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -129,6 +129,26 @@ def main():
     expect_error(m, intnet.SIGNATURE + head + intnet.chunk("ABCD", b"") + rest,
                  "UNSUPPORTED", "unknown critical chunk")
     expect_error(m, intnet.SIGNATURE + head + head + rest, "CORRUPT", "repeated HEAD")
+    # model file checks (§8.6)
+    with open(MODEL, "rb") as f:
+        raw = f.read()
+    for what, bad in (("truncated model", raw[:-1]), ("byte after check", raw + b"\0"),
+                      ("flipped weight", raw[:200] + bytes([raw[200] ^ 4]) + raw[201:])):
+        try:
+            intnet.parse_model(bad)
+            check(False, f"{what}: accepted")
+        except intnet.DlicError as e:
+            check(e.name == "BAD_MODEL", f"{what}: {e.name}")
+    L = m.t["h_s"][0]
+    L.B = L.B.copy()
+    L.B[0] = 2**31 - 1                       # breaks the accumulator bound
+    body = intnet.write_model(m)
+    try:
+        intnet.parse_model(body)
+        check(False, "accumulator bound: accepted")
+    except intnet.DlicError as e:
+        check(e.name == "BAD_MODEL" and "accumulator" in str(e),
+              f"accumulator bound: {e}")
     print("ALL OK" if failures == 0 else f"{failures} FAILURES")
     return 1 if failures else 0
 

@@ -17,6 +17,12 @@ for t in dlic-enc dlic-dec; do
         exit 1
     fi
 done
+# The Python reference codec on its own first (encoder, decoder, errors).
+if ! "$PY" train/test_refdec.py >/dev/null; then
+    echo "FAIL: train/test_refdec.py"
+    "$PY" train/test_refdec.py | grep -v '^ok'
+    exit 1
+fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT INT TERM
 
