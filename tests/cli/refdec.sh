@@ -5,6 +5,8 @@
 # Usage: sh tests/cli/refdec.sh BUILD_DIR
 set -u
 B=${1:-build}
+B=$(cd "$B" 2>/dev/null && pwd) || { echo "refdec.sh: FAIL: no build dir ${1:-build}"; exit 1; }
+cd "$(dirname "$0")/../.." || exit 1
 PY=/usr/bin/python3
 MODEL=weights/dlic-test.dlicm
 if [ ! -x "$PY" ] || ! "$PY" -c "import numpy" 2>/dev/null; then
