@@ -13,6 +13,7 @@ typedef struct jpeg_ctx {
     struct jpeg_error_mgr pub;      /* first: libjpeg casts to this */
     jmp_buf jb;
     char *err;
+    struct jpeg_progress_mgr progress;
 } jpeg_ctx;
 
 static void on_error_exit(j_common_ptr cinfo)
@@ -48,77 +49,78 @@ static void on_progress(j_common_ptr cinfo)
     }
 }
 
-int io_read_jpeg(const uint8_t *data, size_t size, const io_limits *lim,
-                 io_image *img, char *err)
+/* The setjmp lives here; what a longjmp must clean up (cinfo, img) belongs
+ * to the caller, so no local is modified between setjmp and longjmp. */
+static int read_jpeg(jpeg_ctx *c, struct jpeg_decompress_struct *cinfo,
+                     const uint8_t *data, size_t size, const io_limits *lim,
+                     io_image *img)
 {
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_progress_mgr progress;
-    jpeg_ctx c;
-
-    memset(img, 0, sizeof(*img));
-    memset(&c, 0, sizeof(c));
-    c.err = err;
-    if (size > (unsigned long)-1)
-        return io_fail(err, "JPEG: file too large");
-    cinfo.err = jpeg_std_error(&c.pub);
-    c.pub.error_exit = on_error_exit;
-    c.pub.emit_message = on_emit_message;
-    if (setjmp(c.jb)) {
-        jpeg_destroy_decompress(&cinfo);
-        io_image_free(img);
+    if (setjmp(c->jb))
         return -1;
-    }
-    jpeg_create_decompress(&cinfo);
-    memset(&progress, 0, sizeof(progress));
-    progress.progress_monitor = on_progress;
-    cinfo.progress = &progress;
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);   /* ICC profile */
-    jpeg_read_header(&cinfo, TRUE);
+    jpeg_create_decompress(cinfo);
+    cinfo->progress = &c->progress;
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);    /* ICC profile */
+    jpeg_read_header(cinfo, TRUE);
 
-    switch (cinfo.jpeg_color_space) {
+    switch (cinfo->jpeg_color_space) {
     case JCS_GRAYSCALE:
-        cinfo.out_color_space = JCS_GRAYSCALE;
+        cinfo->out_color_space = JCS_GRAYSCALE;
         break;
     case JCS_CMYK:
     case JCS_YCCK:
-        jpeg_destroy_decompress(&cinfo);
-        return io_fail(err, "JPEG: CMYK images are not supported");
+        return io_fail(c->err, "JPEG: CMYK images are not supported");
     default:
-        cinfo.out_color_space = JCS_RGB;
+        cinfo->out_color_space = JCS_RGB;
         break;
     }
     /* Check the size before libjpeg allocates anything for the image. */
-    if (io_image_alloc(img, cinfo.image_width, cinfo.image_height,
-                       cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3, lim, err)) {
-        jpeg_destroy_decompress(&cinfo);
+    if (io_image_alloc(img, cinfo->image_width, cinfo->image_height,
+                       cinfo->out_color_space == JCS_GRAYSCALE ? 1 : 3, lim,
+                       c->err))
         return -1;
-    }
 
     JOCTET *icc = NULL;
     unsigned icc_len = 0;
-    if (jpeg_read_icc_profile(&cinfo, &icc, &icc_len) && icc && icc_len) {
+    if (jpeg_read_icc_profile(cinfo, &icc, &icc_len) && icc && icc_len) {
         img->icc = icc;             /* malloc'ed by libjpeg-turbo */
         img->icc_size = icc_len;
     } else {
         free(icc);
     }
 
-    jpeg_start_decompress(&cinfo);
-    if (cinfo.output_width != img->width || cinfo.output_height != img->height ||
-        cinfo.output_components != img->channels) {
-        jpeg_destroy_decompress(&cinfo);
-        io_image_free(img);
-        return io_fail(err, "JPEG: unexpected output geometry");
+    jpeg_start_decompress(cinfo);
+    if (cinfo->output_width != img->width || cinfo->output_height != img->height ||
+        cinfo->output_components != img->channels)
+        return io_fail(c->err, "JPEG: unexpected output geometry");
+    while (cinfo->output_scanline < cinfo->output_height) {
+        JSAMPROW row = img->data + (size_t)cinfo->output_scanline * img->stride;
+        if (jpeg_read_scanlines(cinfo, &row, 1) != 1)
+            return io_fail(c->err, "JPEG: file is truncated");
     }
-    while (cinfo.output_scanline < cinfo.output_height) {
-        JSAMPROW row = img->data + (size_t)cinfo.output_scanline * img->stride;
-        if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
-            io_fail(err, "JPEG: file is truncated");
-            longjmp(c.jb, 1);
-        }
-    }
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
+    jpeg_finish_decompress(cinfo);
     return 0;
+}
+
+int io_read_jpeg(const uint8_t *data, size_t size, const io_limits *lim,
+                 io_image *img, char *err)
+{
+    struct jpeg_decompress_struct cinfo;
+    jpeg_ctx c;
+
+    memset(img, 0, sizeof(*img));
+    if (size > (unsigned long)-1)
+        return io_fail(err, "JPEG: file too large");
+    memset(&cinfo, 0, sizeof(cinfo));
+    memset(&c, 0, sizeof(c));
+    c.err = err;
+    c.progress.progress_monitor = on_progress;
+    cinfo.err = jpeg_std_error(&c.pub);
+    c.pub.error_exit = on_error_exit;
+    c.pub.emit_message = on_emit_message;
+    int r = read_jpeg(&c, &cinfo, data, size, lim, img);
+    jpeg_destroy_decompress(&cinfo);
+    if (r)
+        io_image_free(img);
+    return r;
 }

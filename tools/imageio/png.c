@@ -65,43 +65,14 @@ static void on_flush(png_structp png)
     (void)png;
 }
 
-int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
-                io_image *img, char *err)
+/* The setjmp lives here and everything a longjmp must clean up lives in the
+ * caller (*c, *img), so no local is modified between setjmp and longjmp. */
+static int read_png(png_ctx *c, png_structp png, png_infop info,
+                    const io_limits *lim, io_image *img)
 {
-    png_ctx c;
-    png_structp png;
-    png_infop info = NULL;
-
-    memset(img, 0, sizeof(*img));
-    /* libpng reports oversized dimensions as "Invalid IHDR data"; say what
-       is wrong instead (IHDR is always the first chunk, PNG spec 11.2.1). */
-    if (size >= 24 && !memcmp(data + 12, "IHDR", 4)) {
-        uint32_t w = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 |
-                     (uint32_t)data[18] << 8 | data[19];
-        uint32_t h = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 |
-                     (uint32_t)data[22] << 8 | data[23];
-        if (w > IO_MAX_DIM || h > IO_MAX_DIM)
-            return io_fail(err, "PNG: image is %lu x %lu, larger than the "
-                           "%u x %u maximum", (unsigned long)w, (unsigned long)h,
-                           IO_MAX_DIM, IO_MAX_DIM);
-    }
-    memset(&c, 0, sizeof(c));
-    c.err = err;
-    c.src = data;
-    c.src_size = size;
-    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &c, on_error, on_warning);
-    if (!png || !(info = png_create_info_struct(png))) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        return io_fail(err, "out of memory");
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_read_struct(&png, &info, NULL);
-        free(c.tmp);
-        free(c.rows);
-        io_image_free(img);
+    if (setjmp(png_jmpbuf(png)))
         return -1;
-    }
-    png_set_read_fn(png, &c, on_read);
+    png_set_read_fn(png, c, on_read);
     png_set_user_limits(png, IO_MAX_DIM, IO_MAX_DIM);
     png_read_info(png, info);
 
@@ -139,34 +110,91 @@ int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
         img->icc_size = icc_len;
     }
 
-    if (io_image_alloc(img, w, h, out_ch, lim, err))
-        png_longjmp(png, 1);
+    if (io_image_alloc(img, w, h, out_ch, lim, c->err))
+        return -1;
     uint8_t *base = img->data;
     if (in_ch != out_ch) {
         /* w, h <= 65535 and in_ch <= 4: at most 2^34 bytes; fits 64 bits. */
         uint64_t total = (uint64_t)rowbytes * h;
-        if (total > SIZE_MAX || !(c.tmp = malloc((size_t)total)))
+        if (total > SIZE_MAX || !(c->tmp = malloc((size_t)total)))
             png_error(png, "out of memory");
-        base = c.tmp;
+        base = c->tmp;
     }
-    c.rows = malloc(sizeof(*c.rows) * h);
-    if (!c.rows)
+    c->rows = malloc(sizeof(*c->rows) * h);
+    if (!c->rows)
         png_error(png, "out of memory");
     for (png_uint_32 y = 0; y < h; y++)
-        c.rows[y] = base + (size_t)y * rowbytes;
-    png_read_image(png, c.rows);
+        c->rows[y] = base + (size_t)y * rowbytes;
+    png_read_image(png, c->rows);
 
-    if (c.tmp) {
+    if (c->tmp) {
         for (png_uint_32 y = 0; y < h; y++) {
-            const uint8_t *s = c.rows[y];
+            const uint8_t *s = c->rows[y];
             uint8_t *d = img->data + (size_t)y * img->stride;
             for (png_uint_32 x = 0; x < w; x++, s += in_ch, d += out_ch)
                 memcpy(d, s, (size_t)out_ch);
         }
     }
+    return 0;
+}
+
+int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
+                io_image *img, char *err)
+{
+    png_ctx c;
+    png_structp png;
+    png_infop info = NULL;
+
+    memset(img, 0, sizeof(*img));
+    /* libpng reports oversized dimensions as "Invalid IHDR data"; say what
+       is wrong instead (IHDR is always the first chunk, PNG spec 11.2.1). */
+    if (size >= 24 && !memcmp(data + 12, "IHDR", 4)) {
+        uint32_t w = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 |
+                     (uint32_t)data[18] << 8 | data[19];
+        uint32_t h = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 |
+                     (uint32_t)data[22] << 8 | data[23];
+        if (w > IO_MAX_DIM || h > IO_MAX_DIM)
+            return io_fail(err, "PNG: image is %lu x %lu, larger than the "
+                           "%u x %u maximum", (unsigned long)w, (unsigned long)h,
+                           IO_MAX_DIM, IO_MAX_DIM);
+    }
+    memset(&c, 0, sizeof(c));
+    c.err = err;
+    c.src = data;
+    c.src_size = size;
+    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &c, on_error, on_warning);
+    if (!png || !(info = png_create_info_struct(png))) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return io_fail(err, "out of memory");
+    }
+    int r = read_png(&c, png, info, lim, img);
     png_destroy_read_struct(&png, &info, NULL);
     free(c.tmp);
     free(c.rows);
+    if (r)
+        io_image_free(img);
+    return r;
+}
+
+static int write_png(png_ctx *c, png_structp png, png_infop info,
+                     const io_image *img)
+{
+    if (setjmp(png_jmpbuf(png)))
+        return -1;
+    png_set_write_fn(png, c, on_write, on_flush);
+    /* An ICC profile libpng finds malformed is dropped, not fatal. */
+    png_set_benign_errors(png, 1);
+    png_set_IHDR(png, info, img->width, img->height, 8,
+                 img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (img->icc && img->icc_size > 0 && img->icc_size <= 0x7FFFFFFF)
+        png_set_iCCP(png, info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE,
+                     img->icc, (png_uint_32)img->icc_size);
+    png_write_info(png, info);
+    for (uint32_t y = 0; y < img->height; y++)
+        png_write_row(png, img->data + (size_t)y * img->stride);
+    png_write_end(png, info);
     return 0;
 }
 
@@ -186,25 +214,11 @@ int io_write_png(const io_image *img, uint8_t **out, size_t *out_size,
         png_destroy_write_struct(&png, NULL);
         return io_fail(err, "out of memory");
     }
-    if (setjmp(png_jmpbuf(png))) {
+    if (write_png(&c, png, info, img)) {
         png_destroy_write_struct(&png, &info);
         free(c.dst);
         return -1;
     }
-    png_set_write_fn(png, &c, on_write, on_flush);
-    /* An ICC profile libpng finds malformed is dropped, not fatal. */
-    png_set_benign_errors(png, 1);
-    png_set_IHDR(png, info, img->width, img->height, 8,
-                 img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    if (img->icc && img->icc_size > 0 && img->icc_size <= 0x7FFFFFFF)
-        png_set_iCCP(png, info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE,
-                     img->icc, (png_uint_32)img->icc_size);
-    png_write_info(png, info);
-    for (uint32_t y = 0; y < img->height; y++)
-        png_write_row(png, img->data + (size_t)y * img->stride);
-    png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     *out = c.dst;
     *out_size = c.dst_size;
