@@ -43,9 +43,12 @@ Post-training quantization, mapped onto the specification:
 - Every check of §8.6 is run by parsing the written file back with
   intnet.parse_model before it is saved.
 
-The integer network here and in refdec.py decodes what the SPEC says:
-YH = MU + S 2^lig / s_y.  (Training computes (S + mu 2^lg) 2^lig, which
-matches only while lg + lig = 0; the export prints the largest |lg + lig|.)
+The float model used for calibration and --eval-kodak follows SPEC §6:
+y_hat = mu + S 2^lig (model.py's forward does the same; checkpoints
+trained before that change used (S + mu 2^lg) 2^lig, which agrees only
+while lg + lig = 0, so the summary prints the largest |lg + lig|).
+--eval-kodak DIR compares float and integer PSNR on the first
+--eval-images images, with bits estimated from the integer tables.
 """
 import argparse
 import heapq
