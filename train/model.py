@@ -146,8 +146,13 @@ class DLIC(nn.Module):
         return g[:, :, None, None], ig[:, :, None, None]
 
     def forward(self, x, level):
-        """x: (B,3,H,W) in [0,1] scaled to [0,255]-units / 255; level (B,)."""
-        y = self.g_a(x * 255.0)
+        """x: (B,3,H,W) in [0,1]; level (B,) in [0, levels-1].
+
+        The transforms see pixels centred on zero (x - 0.5) and g_s predicts
+        x_hat - 0.5; both offsets fold into biases at export, where the
+        integer network's pixels are integers 0..255 (step 1/255).
+        """
+        y = self.g_a(x - 0.5)
         z = self.h_a(y)
         z_noisy = z + torch.empty_like(z).uniform_(-0.5, 0.5)
         z_hat = _ste_round(z)
@@ -164,8 +169,8 @@ class DLIC(nn.Module):
             res_noisy = res.float() + torch.empty_like(res.float()).uniform_(-0.5, 0.5)
             lik_y = gaussian_likelihood(res_noisy, sigma_g.float())
             lik_z = self.prior.likelihood(z_noisy.float())
-        y_hat = (_ste_round(res) + mu_g) * torch.exp2(lig)
-        x_hat = self.g_s(y_hat) / 255.0
+        y_hat = _ste_round(res) * torch.exp2(lig) + mu   # SPEC §6 (YH)
+        x_hat = self.g_s(y_hat) + 0.5
         return x_hat, lik_y, lik_z
 
 

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Installs the Debian packages DLIC needs to build, test and train.
+# Runs as root (CI) or through sudo.
+set -e
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+    build-essential pkg-config \
+    libpng-dev libjpeg-dev libwebp-dev libxxhash-dev libcmocka-dev \
+    python3-numpy python3-xxhash >/dev/null
