@@ -36,7 +36,8 @@ TEST_BIN   := $(TEST_C:tests/%.c=$(BUILD)/tests/%)
 
 SONAME     := libdlic.so.0
 
-.PHONY: all lib tools tests test check clean install bench conformance
+.PHONY: all lib tools tests test check clean install bench conformance demo
+.SECONDARY:
 all: lib tools
 
 lib: $(BUILD)/libdlic.a $(BUILD)/$(SONAME)
@@ -81,6 +82,14 @@ test check:
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    all tests
 	ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/san
+
+# The README's first command: encode and decode a sample image with the
+# embedded model and print bpp and PSNR.
+DEMO_IMAGE ?= $(firstword $(wildcard ../shared/data/kodak/kodim23.png) tests/data/rgb.png)
+demo: tools
+	$(BUILD)/dlic-enc -q 75 --print-psnr $(DEMO_IMAGE) -o $(BUILD)/demo.dlic
+	$(BUILD)/dlic-dec $(BUILD)/demo.dlic -o $(BUILD)/demo.png
+	@echo "decoded to $(BUILD)/demo.png"
 
 clean:
 	rm -rf build

@@ -1,4 +1,5 @@
 /* dlic-enc: PNG/JPEG/WebP/PPM/PGM image -> DLIC stream (cwebp-style CLI). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static void help(void)
            "  --threads N      worker threads 1..256, 0 = all cores (default 0)\n"
            "  --cpu=LEVEL      limit SIMD code: scalar, avx2 or avx512 (default: best)\n"
            "  -v               print dimensions, size, bits per pixel, time and model\n"
+           "  --print-psnr     decode the result and print bpp and RGB PSNR\n"
            "  -quiet           print nothing but errors\n"
            "  -h, --help       print this help\n"
            "  --version        print the version\n"
@@ -33,9 +35,34 @@ static void help(void)
            PROG);
 }
 
+/* Decode the stream just made and measure it against the input: PSNR with
+ * peak 255 over every sample (RGB, or the gray channel), as cwebp does. */
+static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
+                       const uint8_t *data, size_t size, double *psnr)
+{
+    dlic_picture dec = { 0 };
+    int r = dlic_decode(ctx, data, size, &dec);
+    if (r != DLIC_OK)
+        return r;
+    size_t ch = src->colour == DLIC_GRAY ? 1 : 3;
+    double sse = 0;
+    for (uint32_t y = 0; y < src->height; y++) {
+        const uint8_t *a = src->data + y * src->stride;
+        const uint8_t *b = dec.data + y * dec.stride;
+        for (size_t i = 0; i < (size_t)src->width * ch; i++) {
+            double d = (double)a[i] - b[i];
+            sse += d * d;
+        }
+    }
+    double mse = sse / ((double)src->width * src->height * ch);
+    *psnr = mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : 99.0;
+    dlic_picture_free(&dec);
+    return DLIC_OK;
+}
+
 typedef struct enc_opts {
     const char *in, *out, *weights;
-    int quality, threads, verbose, quiet;
+    int quality, threads, verbose, quiet, print_psnr;
     unsigned cpu_mask;
     int cpu_set;
 } enc_opts;
@@ -63,6 +90,8 @@ static int parse_args(int argc, char **argv, enc_opts *o)
             exit(0);
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose = 1;
+        } else if (!strcmp(a, "--print-psnr") || !strcmp(a, "-print_psnr")) {
+            o->print_psnr = 1;
         } else if (!strcmp(a, "-quiet") || !strcmp(a, "--quiet")) {
             o->quiet = 1;
         } else if ((r = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
@@ -181,6 +210,17 @@ int main(int argc, char **argv)
     } else if (!o.quiet) {
         fprintf(stderr, "%s: no output file given (no -o): encoded, but the "
                         "result is discarded\n", PROG);
+    }
+
+    if (o.print_psnr) {
+        double psnr;
+        r = stream_psnr(ctx, &pic, out, out_size, &psnr);
+        if (r != DLIC_OK) {
+            cli_error(PROG, in_name, "decoding for --print-psnr: %s", dlic_strerror(r));
+            goto done;
+        }
+        printf("%s: %zu bytes, %.4f bpp, PSNR %.2f dB\n", in_name, out_size,
+               (double)out_size * 8.0 / ((double)pic.width * pic.height), psnr);
     }
 
     if (o.verbose && !o.quiet) {

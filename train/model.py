@@ -129,6 +129,7 @@ class DLIC(nn.Module):
         self.h_a = Transform(specs["h_a"])
         self.h_s = Transform(specs["h_s"])
         self.g_s = Transform(specs["g_s"])
+        self.g_a.convs[0].pad_value = -0.5
         self.prior = FactorizedPrior(N)
         # Per-level log2 gains of the latent (Cui et al. 2021): the encoder
         # multiplies y by 2^gain, the decoder by 2^igain.

@@ -25,6 +25,10 @@ class QConv(nn.Conv2d):
     def __init__(self, cin, cout, k, stride):
         super().__init__(cin, cout, k, stride=stride, padding=k // 2)
         self.qat = False
+        # Value of the zero padding in the float domain. The integer network
+        # pads with integer 0 (SPEC §5.2); for g_a's first layer, whose float
+        # input is x - 0.5, that is a black pixel, i.e. -0.5 here.
+        self.pad_value = 0.0
         # log of the activation step (value = int * step), int in [0, 255]
         self.log_step = nn.Parameter(torch.tensor(0.0))
         self.register_buffer("calibrated", torch.tensor(0))
@@ -36,6 +40,10 @@ class QConv(nn.Conv2d):
 
     def forward(self, x):
         w = self.weight_q() if self.qat else self.weight
+        if self.pad_value:
+            p = self.padding[0]
+            x = F.pad(x, (p, p, p, p), value=self.pad_value)
+            return F.conv2d(x, w, self.bias, self.stride, 0)
         return F.conv2d(x, w, self.bias, self.stride, self.padding)
 
     def act(self, x):
