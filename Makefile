@@ -91,6 +91,95 @@ demo: tools
 	$(BUILD)/dlic-dec $(BUILD)/demo.dlic -o $(BUILD)/demo.png
 	@echo "decoded to $(BUILD)/demo.png"
 
+# gdk-pixbuf loader (gdk-pixbuf/): image viewers open .dlic files. The module
+# links the static library (built with -fPIC) and exports only its entry
+# points. pkg-config runs only when these targets are built.
+PIXBUF_PKG     := gdk-pixbuf-2.0
+PIXBUF_CFLAGS   = $(shell pkg-config --cflags $(PIXBUF_PKG))
+PIXBUF_LIBS     = $(shell pkg-config --libs $(PIXBUF_PKG))
+PIXBUF_LOADER  := $(BUILD)/gdk-pixbuf/libpixbufloader-dlic.so
+
+.PHONY: pixbuf-loader uninstall
+pixbuf-loader: $(PIXBUF_LOADER)
+
+$(BUILD)/gdk-pixbuf/%.o: gdk-pixbuf/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(OPT) $(WARN) $(SAN) -fPIC $(PIXBUF_CFLAGS) \
+	    $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(PIXBUF_LOADER): $(BUILD)/gdk-pixbuf/io-dlic.o $(BUILD)/libdlic.a
+	$(CC) $(SAN) -shared -Wl,--exclude-libs,ALL -Wl,-z,defs -o $@ $^ \
+	    $(PIXBUF_LIBS) $(LDLIBS_LIB)
+
+$(BUILD)/gdk-pixbuf/test-pixbuf: $(BUILD)/gdk-pixbuf/test-pixbuf.o
+	$(CC) $(SAN) -o $@ $^ $(PIXBUF_LIBS) $(shell pkg-config --libs gio-2.0)
+
+# `make install` honours PREFIX and DESTDIR; the loader goes to gdk-pixbuf's
+# module folder, moved under PREFIX when PREFIX is not gdk-pixbuf's own. The
+# loader cache and the MIME database are refreshed only when DESTDIR is empty.
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+PIXBUF_MODULEDIR = $(shell pkg-config --define-variable=prefix=$(PREFIX) \
+                     --variable=gdk_pixbuf_moduledir $(PIXBUF_PKG))
+PIXBUF_QUERY     = $(shell pkg-config --variable=gdk_pixbuf_query_loaders \
+                     $(PIXBUF_PKG) 2>/dev/null || echo gdk-pixbuf-query-loaders)
+DLIC_VERSION     = $(shell awk '/^.define DLIC_VERSION_(MAJOR|MINOR|PATCH) / \
+                     { v = v (v == "" ? "" : ".") $$3 } END { print v }' \
+                     include/dlic/dlic.h)
+HAVE_PIXBUF      = pkg-config --exists $(PIXBUF_PKG)
+
+install: all
+	@if $(HAVE_PIXBUF); then $(MAKE) --no-print-directory pixbuf-loader; fi
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	    $(DESTDIR)$(INCLUDEDIR)/dlic $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(DATADIR)/mime/packages $(DESTDIR)$(DATADIR)/thumbnailers
+	install -m 755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libdlic.so
+	install -m 644 $(BUILD)/libdlic.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/dlic/dlic.h $(DESTDIR)$(INCLUDEDIR)/dlic/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(DLIC_VERSION)|' \
+	    dlic.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/dlic.pc
+	install -m 644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 gdk-pixbuf/dlic-mime.xml $(DESTDIR)$(DATADIR)/mime/packages/dlic.xml
+	install -m 644 gdk-pixbuf/dlic.thumbnailer $(DESTDIR)$(DATADIR)/thumbnailers/
+	@if $(HAVE_PIXBUF); then \
+	    echo install -m 755 $(PIXBUF_LOADER) $(DESTDIR)$(PIXBUF_MODULEDIR)/; \
+	    install -d $(DESTDIR)$(PIXBUF_MODULEDIR) && \
+	    install -m 755 $(PIXBUF_LOADER) $(DESTDIR)$(PIXBUF_MODULEDIR)/; \
+	else echo "install: no gdk-pixbuf-2.0, so no image viewer loader"; fi
+ifeq ($(DESTDIR),)
+	$(MAKE) --no-print-directory install-refresh
+endif
+
+uninstall:
+	rm -f $(TOOL_BIN:$(BUILD)/%=$(DESTDIR)$(BINDIR)/%) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libdlic.so \
+	    $(DESTDIR)$(LIBDIR)/libdlic.a $(DESTDIR)$(LIBDIR)/pkgconfig/dlic.pc \
+	    $(DESTDIR)$(INCLUDEDIR)/dlic/dlic.h \
+	    $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard docs/*.1)) \
+	    $(DESTDIR)$(DATADIR)/mime/packages/dlic.xml \
+	    $(DESTDIR)$(DATADIR)/thumbnailers/dlic.thumbnailer
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/dlic 2>/dev/null
+	if $(HAVE_PIXBUF); then \
+	    rm -f $(DESTDIR)$(PIXBUF_MODULEDIR)/libpixbufloader-dlic.so; fi
+ifeq ($(DESTDIR),)
+	$(MAKE) --no-print-directory install-refresh
+endif
+
+# Loader cache and MIME database of the installed system (DESTDIR empty).
+.PHONY: install-refresh
+install-refresh:
+	-if $(HAVE_PIXBUF); then $(PIXBUF_QUERY) --update-cache; \
+	    sys=$$(pkg-config --variable=gdk_pixbuf_moduledir $(PIXBUF_PKG)); \
+	    [ "$(PIXBUF_MODULEDIR)" = "$$sys" ] || echo "note: the loader is in" \
+	        "$(PIXBUF_MODULEDIR); gdk-pixbuf reads $$sys (or GDK_PIXBUF_MODULEDIR)"; fi
+	-command -v update-mime-database >/dev/null && update-mime-database $(DATADIR)/mime
+
 clean:
 	rm -rf build
 
