@@ -1,0 +1,104 @@
+#!/bin/sh
+# Conformance runner (SPEC §9, conformance/README.md).
+#     sh conformance/run.sh BUILD_DIR [--quick]     (from the repository root)
+# Decodes every stream of conformance/streams.txt on every instruction-set
+# path this CPU has (--cpu=scalar, avx2, avx512) with 1 and 2 threads and
+# compares the XXH3-64 of the RGB pixels with the manifest; re-encodes
+# every source image with the recorded quality on the same paths and
+# compares the XXH3-64 of the stream bytes. --quick (used under ASan by
+# tests/cli/conformance.sh) runs two combinations, scalar with 1 thread and
+# the best path with 2 threads, instead of all of them.
+# Prints PASS/FAIL per stream and a summary; exits 1 on any failure,
+# including vectors made with another model than the embedded one.
+set -u
+B=${1:?usage: conformance/run.sh BUILD_DIR [--quick]}
+QUICK=0
+[ "${2:-}" = --quick ] && QUICK=1
+C=conformance
+M=$C/streams.txt
+LC_ALL=C
+export LC_ALL
+T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-conf.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+HASH=$B/conformance/pixhash
+for x in "$B/dlic-dec" "$B/dlic-enc" "$B/dlic-info" "$HASH"; do
+    [ -x "$x" ] || { echo "conformance: FAIL: $x missing (make tools $HASH)"; exit 1; }
+done
+
+# Stale vectors: the streams name the model they were made with.
+want_model=$(sed -n 's/^# model \([0-9a-f]\{16\}\).*/\1/p' "$M")
+have_model=$("$B/dlic-info" --model | sed -n 's/^Model id: *\([0-9a-f]\{16\}\).*/\1/p')
+if [ -z "$have_model" ] || [ "$want_model" != "$have_model" ]; then
+    echo "conformance: FAIL: stale vectors: $M was made with model" \
+         "${want_model:-?}, the embedded model is ${have_model:-?};" \
+         "run 'sh conformance/regen.sh' (conformance/README.md)"
+    exit 1
+fi
+
+# Instruction-set paths this CPU has (the library's requirements, cpu.c).
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has() { for f in "$@"; do case " $flags " in *" $f "*) ;; *) return 1 ;; esac; done; }
+paths=scalar
+has avx2 fma && paths="$paths avx2"
+has avx2 fma avx512f avx512dq avx512bw avx512vl avx512_vnni && paths="$paths avx512"
+best=${paths##* }
+if [ $QUICK -eq 1 ]; then
+    combos="scalar:1 $best:2"
+else
+    combos=
+    for p in $paths; do combos="$combos $p:1 $p:2"; done
+fi
+echo "conformance: model $have_model, paths: $paths, runs per stream: $(echo $combos | wc -w)"
+
+pass=0 fail=0 runs=0
+while read -r name src q w h colour bytes shash ehash phash esc desc; do
+    case $name in ''|'#'*) continue ;; esac
+    s=$C/streams/$name.dlic
+    why=
+    if [ ! -f "$s" ]; then
+        why="missing $s"
+    elif [ "$("$HASH" -b "$s")" != "$shash" ]; then
+        why="$s differs from the manifest (stream hash)"
+    fi
+    for c in $combos; do
+        [ -z "$why" ] || break
+        p=${c%:*} n=${c#*:}
+        rm -f "$T/out.ppm"
+        if ! "$B/dlic-dec" -quiet --cpu="$p" --threads "$n" "$s" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
+            why="decode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
+        else
+            got=$("$HASH" "$T/out.ppm")
+            [ "$got" = "$phash" ] ||
+                why="decode --cpu=$p --threads $n: pixels $got, want $phash"
+        fi
+        runs=$((runs + 1))
+        [ -n "$why" ] || [ "$src" = - ] || [ "$ehash" = - ] || {
+            rm -f "$T/out.dlic"
+            if ! "$B/dlic-enc" -quiet --cpu="$p" --threads "$n" -q "$q" "$C/sources/$src" \
+                    -o "$T/out.dlic" </dev/null 2>"$T/err"; then
+                why="encode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
+            else
+                got=$("$HASH" -b "$T/out.dlic")
+                [ "$got" = "$ehash" ] ||
+                    why="encode --cpu=$p --threads $n: stream $got, want $ehash"
+            fi
+            runs=$((runs + 1))
+        }
+    done
+    if [ -z "$why" ]; then
+        pass=$((pass + 1))
+        echo "PASS $name"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name: $why"
+    fi
+done < "$M"
+
+total=$((pass + fail))
+if [ $total -eq 0 ]; then
+    echo "conformance: FAIL: no streams in $M"
+    exit 1
+fi
+echo "conformance: $pass/$total streams pass ($runs decode/encode runs, paths: $paths)"
+[ $fail -eq 0 ]
