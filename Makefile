@@ -33,16 +33,20 @@ TOOL_BIN   := $(filter $(TOOLS:%=$(BUILD)/%),$(patsubst tools/%.c,$(BUILD)/%,$(w
 
 TEST_C     := $(sort $(wildcard tests/test_*.c))
 TEST_BIN   := $(TEST_C:tests/%.c=$(BUILD)/tests/%)
+FUZZ_TARGETS := probe rangecoder decode
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%_replay)
+FUZZ_COMMON  := $(BUILD)/fuzz/fuzz_common.o $(BUILD)/fuzz/test_model.o
+FUZZ_CC      ?= clang-14
 
 SONAME     := libdlic.so.0
 
-.PHONY: all lib tools tests test check clean install bench conformance demo
+.PHONY: all lib tools tests test check clean install bench conformance demo fuzz
 .SECONDARY:
 all: lib tools
 
 lib: $(BUILD)/libdlic.a $(BUILD)/$(SONAME)
 tools: $(TOOL_BIN)
-tests: $(TEST_BIN)
+tests: $(TEST_BIN) $(FUZZ_REPLAY) $(BUILD)/conformance/pixhash
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,6 +94,33 @@ demo: tools
 	$(BUILD)/dlic-enc -q 75 --print-psnr $(DEMO_IMAGE) -o $(BUILD)/demo.dlic
 	$(BUILD)/dlic-dec $(BUILD)/demo.dlic -o $(BUILD)/demo.png
 	@echo "decoded to $(BUILD)/demo.png"
+
+# Conformance suite (conformance/README.md): every stream on every CPU path
+# and thread count, decoder and encoder.
+conformance: tools $(BUILD)/conformance/pixhash
+	sh conformance/run.sh $(BUILD)
+
+$(BUILD)/conformance/pixhash: $(BUILD)/conformance/pixhash.o
+	$(CC) $(SAN) -o $@ $^ -lxxhash
+
+# Fuzz targets (fuzz/README.md): *_replay (built by `tests`, any compiler)
+# replay the corpora; `make fuzz` builds libFuzzer binaries with clang into
+# build/libfuzzer/fuzz/*_fuzzer (variables FUZZ_* above).
+$(BUILD)/fuzz/test_model.o: fuzz/test_model.S weights/dlic-test.dlicm
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -c $< -o $@
+
+$(BUILD)/fuzz/%_replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/regression_driver.o \
+                        $(FUZZ_COMMON) $(BUILD)/libdlic.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_LIB)
+
+$(BUILD)/fuzz/%_fuzzer: $(BUILD)/fuzz/%.o $(FUZZ_COMMON) $(BUILD)/libdlic.a
+	$(CC) $(subst fuzzer-no-link,fuzzer,$(SAN)) -o $@ $^ $(LDLIBS_LIB)
+
+fuzz:
+	$(MAKE) BUILD=build/libfuzzer CC=$(FUZZ_CC) OPT="-O1 -g" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    $(FUZZ_TARGETS:%=build/libfuzzer/fuzz/%_fuzzer)
 
 # gdk-pixbuf loader (gdk-pixbuf/): image viewers open .dlic files. The module
 # links the static library (built with -fPIC) and exports only its entry

@@ -9,4 +9,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential pkg-config \
     libpng-dev libjpeg-dev libwebp-dev libxxhash-dev libcmocka-dev \
-    python3-numpy python3-xxhash >/dev/null
+    python3-numpy python3-xxhash valgrind >/dev/null
