@@ -154,7 +154,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
 PIXBUF_MODULEDIR = $(shell pkg-config --define-variable=prefix=$(PREFIX) \
-                     --variable=gdk_pixbuf_moduledir $(PIXBUF_PKG))
+                     --variable=gdk_pixbuf_moduledir $(PIXBUF_PKG) 2>/dev/null)
 PIXBUF_QUERY     = $(shell pkg-config --variable=gdk_pixbuf_query_loaders \
                      $(PIXBUF_PKG) 2>/dev/null || echo gdk-pixbuf-query-loaders)
 DLIC_VERSION     = $(shell awk '/^.define DLIC_VERSION_(MAJOR|MINOR|PATCH) / \
@@ -195,7 +195,7 @@ uninstall:
 	    $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard docs/*.1)) \
 	    $(DESTDIR)$(DATADIR)/mime/packages/dlic.xml \
 	    $(DESTDIR)$(DATADIR)/thumbnailers/dlic.thumbnailer
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/dlic 2>/dev/null
+	rmdir $(DESTDIR)$(INCLUDEDIR)/dlic 2>/dev/null || true
 	if $(HAVE_PIXBUF); then \
 	    rm -f $(DESTDIR)$(PIXBUF_MODULEDIR)/libpixbufloader-dlic.so; fi
 ifeq ($(DESTDIR),)
