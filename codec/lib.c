@@ -167,6 +167,7 @@ struct dlic_context {
     const dlic_model *model;
     dlic_nn_dsp dsp;
     unsigned threads;
+    dlic_nn_engine *engine;     /* worker threads, packed weights */
     int failed;                 /* sticky: a fatal error happened (libspng) */
 };
 
@@ -190,6 +191,10 @@ int dlic_open(dlic_context **ctx, const dlic_settings *settings)
     c->model = m;
     c->threads = dlic_nn_threads(s.threads);
     dlic_nn_dsp_init(&c->dsp, dlic_cpu_flags(s.cpu_mask));
+    if (dlic_nn_engine_open(&c->engine, &c->dsp, m, c->threads)) {
+        free(c);
+        return DLIC_ERR_NOMEM;
+    }
     *ctx = c;
     return DLIC_OK;
 }
@@ -198,6 +203,8 @@ void dlic_close(dlic_context **ctx)
 {
     if (!ctx)
         return;
+    if (*ctx)
+        dlic_nn_engine_close(&(*ctx)->engine);
     free(*ctx);
     *ctx = NULL;
 }
@@ -207,6 +214,7 @@ static dlic_nn_exec exec_of(const dlic_context *c)
     return (dlic_nn_exec){
         .dsp = &c->dsp, .threads = c->threads,
         .progress = c->s.progress, .opaque = c->s.progress_opaque,
+        .engine = c->engine,
     };
 }
 

@@ -36,11 +36,12 @@ static int plan(const dlic_dec_params *p, const dlic_header *h, shapes *s)
     DLIC_TRY(dlic_tensor_bytes(gh, gw, gc, &gb));
     DLIC_TRY(dlic_tensor_bytes(h->height, h->width, 3, &ob));
     ob /= 2;   /* 8-bit output */
-    /* Live sets: Z + h_s + P, P + YH, YH + g_s + G, G + output. */
-    const size_t stages[4][3] = {
-        { zb, wc, pb }, { pb, yb, 0 }, { yb, wd, gb }, { gb, ob, 0 },
+    (void)gb;  /* g_s runs in stripes straight into the output */
+    /* Live sets: Z + h_s + P, P + YH, YH + g_s + output. */
+    const size_t stages[3][3] = {
+        { zb, wc, pb }, { pb, yb, 0 }, { yb, wd, ob },
     };
-    for (unsigned i = 0; i < 4; i++) {
+    for (unsigned i = 0; i < 3; i++) {
         stage = 0;
         for (unsigned j = 0; j < 3; j++)
             DLIC_CHECK(dlic_add_size(stage, stages[i][j], &stage), DLIC_ERR_LIMIT);
@@ -111,12 +112,15 @@ static int decode_y(const struct dlic_model *m, int q, const uint8_t *buf,
     return dlic_rc_dec_finish(&d);
 }
 
-/* SPEC §3.3 crop and §3.1 output colour model. g_s clamps to [0, 255]. */
-static void store_pixels(const dlic_tensor *G, dlic_picture *pic)
+/* SPEC §3.3 crop and §3.1 output colour model, for n rows of g_s output
+ * from row y0 (wp x 3 each). g_s clamps to [0, 255]. */
+static void store_pixels(void *opaque, size_t y0, size_t n, const int16_t *rows)
 {
+    dlic_picture *pic = opaque;
     const int gray = pic->colour == DLIC_GRAY;
-    for (size_t y = 0; y < pic->height; y++) {
-        const int16_t *src = G->data + y * G->w * 3;
+    const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    for (size_t y = y0; y < y0 + n && y < pic->height; y++) {
+        const int16_t *src = rows + (y - y0) * wp * 3;
         uint8_t *dst = pic->data + y * pic->stride;
         if (gray)
             for (size_t x = 0; x < pic->width; x++, src += 3)
@@ -125,6 +129,12 @@ static void store_pixels(const dlic_tensor *G, dlic_picture *pic)
             for (size_t x = 0; x < 3 * (size_t)pic->width; x++)
                 dst[x] = (uint8_t)src[x];
     }
+}
+
+static void get_row(void *opaque, size_t y, int16_t *row)
+{
+    const dlic_tensor *t = opaque;
+    memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
 }
 
 static int copy_meta(const uint8_t *src, size_t size, const uint8_t **dst)
@@ -156,7 +166,7 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     if (x->progress)
         x->progress(x->opaque, 0);
 
-    dlic_tensor Z, P = { 0 }, YH = { 0 }, G = { 0 };
+    dlic_tensor Z, P = { 0 }, YH = { 0 };
     int r = alloc_tensor(&Z, s.zh, s.zw, m->NZ);
     if (!r && !(r = decode_z(m, c.zlat, c.zlat_size, &Z))) {
         dlic_nn_progress(x);
@@ -166,13 +176,8 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     if (!r && !(r = alloc_tensor(&YH, s.yh, s.yw, m->M)))
         r = decode_y(m, h->quality, c.ylat, c.ylat_size, &P, &YH);
     free(P.data);
-    if (!r) {
-        dlic_nn_progress(x);
-        r = dlic_transform_run(x, &m->t[DLIC_G_S], &YH, &G);
-    }
-    free(YH.data);
     if (r) {
-        free(G.data);
+        free(YH.data);
         return r;
     }
 
@@ -184,9 +189,12 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     r = dlic_mul_size(pic->stride, h->height, &bytes) ? DLIC_ERR_LIMIT : DLIC_OK;
     if (!r && !(pic->data = malloc(bytes)))
         r = DLIC_ERR_NOMEM;
-    if (!r)
-        store_pixels(&G, pic);
-    free(G.data);
+    if (!r) {
+        dlic_nn_progress(x);
+        r = dlic_transform_stream(x, &m->t[DLIC_G_S], YH.h, YH.w, get_row, &YH,
+                                  store_pixels, pic);
+    }
+    free(YH.data);
     if (!r && !(r = copy_meta(c.icc, c.icc_size, &pic->icc)))
         pic->icc_size = c.icc_size;
     if (!r && !(r = copy_meta(c.exif, c.exif_size, &pic->exif)))

@@ -26,20 +26,26 @@ static int check_picture(const dlic_picture *pic)
     return DLIC_OK;
 }
 
-/* SPEC §3.3 edge replication; gray is fed as R = G = B (SPEC §3.1). */
-static void pad_input(const dlic_picture *pic, int16_t *X, size_t hp, size_t wp)
+/* Row y of X: SPEC §3.3 edge replication; gray is fed as R = G = B
+ * (SPEC §3.1). g_a asks for the rows one at a time, so X is never whole. */
+static void pad_input(void *opaque, size_t y, int16_t *dst)
 {
+    const dlic_picture *pic = opaque;
     const size_t ch = pic->colour == DLIC_RGB ? 3 : 1;
-    for (size_t y = 0; y < hp; y++) {
-        const uint8_t *row = pic->data + (y < pic->height ? y : pic->height - 1) * pic->stride;
-        int16_t *dst = X + y * wp * 3;
-        for (size_t x = 0; x < wp; x++) {
-            const uint8_t *px = row + (x < pic->width ? x : pic->width - 1) * ch;
-            dst[3 * x + 0] = px[0];
-            dst[3 * x + 1] = px[ch == 3 ? 1 : 0];
-            dst[3 * x + 2] = px[ch == 3 ? 2 : 0];
-        }
+    const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    const uint8_t *row = pic->data + (y < pic->height ? y : pic->height - 1) * pic->stride;
+    for (size_t x = 0; x < wp; x++) {
+        const uint8_t *px = row + (x < pic->width ? x : pic->width - 1) * ch;
+        dst[3 * x + 0] = px[0];
+        dst[3 * x + 1] = px[ch == 3 ? 1 : 0];
+        dst[3 * x + 2] = px[ch == 3 ? 2 : 0];
     }
+}
+
+static void put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
+{
+    dlic_tensor *t = opaque;
+    memcpy(t->data + y * t->w * t->c, rows, n * t->w * t->c * sizeof(int16_t));
 }
 
 /* SPEC §7.3 */
@@ -95,14 +101,14 @@ static int plan(const dlic_enc_params *p, size_t hp, size_t wp)
                ph != yh || pw != yw || pc != 2u * m->M, DLIC_ERR_BAD_MODEL);
     if (!p->max_memory)
         return DLIC_OK;
-    DLIC_TRY(dlic_tensor_bytes(hp, wp, 3, &xb));
+    (void)xb;  /* g_a reads the picture row by row */
     DLIC_TRY(dlic_tensor_bytes(yh, yw, yc, &yb));
     DLIC_TRY(dlic_tensor_bytes(zh, zw, zc, &zb));
     DLIC_TRY(dlic_tensor_bytes(ph, pw, pc, &pb));
-    /* Live sets: X + g_a + Y, Y + h_a + Z, Y + Z + h_s + P, then Y + Z + P
+    /* Live sets: g_a + Y, Y + h_a + Z, Y + Z + h_s + P, then Y + Z + P
      * and the coded streams (about the size of Y at worst). */
     const size_t stages[4][4] = {
-        { xb, wa, yb, 0 }, { yb, wb, zb, 0 }, { yb, zb, wc, pb }, { yb, zb, pb, yb },
+        { 0, wa, yb, 0 }, { yb, wb, zb, 0 }, { yb, zb, wc, pb }, { yb, zb, pb, yb },
     };
     for (unsigned s = 0; s < 4; s++) {
         stage = 0;
@@ -137,21 +143,19 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     if (x->progress)
         x->progress(x->opaque, 0);
 
-    dlic_tensor X = { NULL, hp, wp, 3 }, Y = { 0 }, Z = { 0 }, P = { 0 };
+    dlic_tensor Y = { NULL, hp / LATENT_STRIDE, wp / LATENT_STRIDE, m->M }, Z = { 0 }, P = { 0 };
     uint8_t *zbuf = NULL, *ybuf = NULL;
-    size_t zsize = 0, ysize = 0, xbytes;
-    int r = dlic_tensor_bytes(hp, wp, 3, &xbytes);
+    size_t zsize = 0, ysize = 0, ybytes;
+    int r = dlic_tensor_bytes(Y.h, Y.w, Y.c, &ybytes);
     if (r)
         goto done;
-    X.data = malloc(xbytes);
-    if (!X.data) {
+    Y.data = malloc(ybytes);
+    if (!Y.data) {
         r = DLIC_ERR_NOMEM;
         goto done;
     }
-    pad_input(pic, X.data, hp, wp);
-    r = dlic_transform_run(x, &m->t[DLIC_G_A], &X, &Y);
-    free(X.data);
-    if (r)
+    if ((r = dlic_transform_stream(x, &m->t[DLIC_G_A], hp, wp, pad_input, (void *)pic,
+                                   put_rows, &Y)))
         goto done;
     if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
         (r = dlic_transform_run(x, &m->t[DLIC_H_S], &Z, &P)))

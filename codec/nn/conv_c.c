@@ -33,85 +33,59 @@ static inline int16_t requant(int32_t acc, uint32_t mul, unsigned sh, int lo, in
 /* All cout outputs of one V pixel, with the taps limited to the in-bounds
  * window [ky0, ky1) x [kx0, kx1): zero padding contributes nothing, and
  * because the weights are [cout][k][k][cin] and the input is channels-last,
- * each kernel row of the window is one contiguous dot product. */
-static inline void conv_pixel(const dlic_conv_args *a, unsigned y, unsigned x,
+ * each kernel row of the window is one contiguous dot product. rows[ky] is
+ * input row y*s + ky - p (valid for ky in [ky0, ky1)); out0/out1 are the
+ * output rows (out1: the second U row of a shuffle). */
+static inline void conv_pixel(const dlic_conv_args *a, const int16_t *const *rows,
+                              int16_t *out0, int16_t *out1, unsigned x,
                               unsigned ky0, unsigned ky1,
                               unsigned kx0, unsigned kx1)
 {
     const dlic_layer *l = a->l;
     const unsigned k = l->k, s = l->stride, cin = l->cin, cout = l->cout;
     const ptrdiff_t p = (ptrdiff_t)(k - 1) / 2;
-    const ptrdiff_t iy = (ptrdiff_t)y * s + ky0 - p;
     const ptrdiff_t ix = (ptrdiff_t)x * s + kx0 - p;
-    const size_t istep = (size_t)a->w * cin;
-    const int16_t *in = a->src + (size_t)iy * istep + (size_t)ix * cin;
     const size_t n = (size_t)(kx1 - kx0) * cin;
     const size_t wrow = (size_t)k * cin, wout = wrow * k;
     const int8_t *wt = l->w + (size_t)ky0 * wrow + (size_t)kx0 * cin;
-    const unsigned nky = ky1 - ky0;
 
-    if (l->shuffle == 1) {
-        int16_t *out = a->dst + ((size_t)y * a->wo + x) * cout;
-        for (unsigned o = 0; o < cout; o++) {
-            const int8_t *wp = wt + o * wout;
-            const int16_t *ip = in;
-            int32_t acc = l->bias[o];
-            for (unsigned r = 0; r < nky; r++, wp += wrow, ip += istep)
-                acc += dot(wp, ip, n);
-            out[o] = requant(acc, l->mul[o], l->shift[o], l->lo, l->hi);
-        }
-    } else {
-        /* SPEC §5.2 pixel shuffle: V[y][x][4c + 2dy + dx] -> U[2y+dy][2x+dx][c]. */
-        const size_t c4 = cout / 4, urow = (size_t)2 * a->wo * c4;
-        int16_t *out = a->dst + (size_t)2 * y * urow + (size_t)2 * x * c4;
-        for (unsigned o = 0; o < cout; o++) {
-            const int8_t *wp = wt + o * wout;
-            const int16_t *ip = in;
-            int32_t acc = l->bias[o];
-            for (unsigned r = 0; r < nky; r++, wp += wrow, ip += istep)
-                acc += dot(wp, ip, n);
-            out[((o >> 1) & 1) * urow + (o & 1) * c4 + (o >> 2)] =
-                requant(acc, l->mul[o], l->shift[o], l->lo, l->hi);
+    for (unsigned o = 0; o < cout; o++) {
+        const int8_t *wp = wt + o * wout;
+        int32_t acc = l->bias[o];
+        for (unsigned r = ky0; r < ky1; r++, wp += wrow)
+            acc += dot(wp, rows[r] + ix * cin, n);
+        const int16_t v = requant(acc, l->mul[o], l->shift[o], l->lo, l->hi);
+        if (l->shuffle == 1) {
+            out0[(size_t)x * cout + o] = v;
+        } else {
+            /* SPEC §5.2 pixel shuffle: V[y][x][4c + 2dy + dx] -> U[2y+dy][2x+dx][c]. */
+            const size_t c4 = cout / 4;
+            int16_t *out = (o >> 1) & 1 ? out1 : out0;
+            out[(2 * (size_t)x + (o & 1)) * c4 + (o >> 2)] = v;
         }
     }
 }
 
-void dlic_conv_c(const dlic_conv_args *a, unsigned y0, unsigned y1)
+void dlic_conv_c(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
 {
     const dlic_layer *l = a->l;
     const unsigned k = l->k, s = l->stride;
     const unsigned p = (k - 1) / 2;
-    /* Columns [xa, xb) have every tap inside the input: x*s >= p and
-     * x*s - p + k <= w. */
-    unsigned xa = (p + s - 1) / s, xb;
-    if (a->w + p < k)
-        xb = 0;
-    else
-        xb = (a->w + p - k) / s + 1;
-    if (xa > a->wo)
-        xa = a->wo;
-    if (xb > a->wo)
-        xb = a->wo;
-    if (xb < xa)
-        xb = xa;
-
+    (void)scratch;
     for (unsigned y = y0; y < y1; y++) {
         const long iy = (long)y * s - (long)p;   /* input row of tap ky = 0 */
         const unsigned ky0 = iy < 0 ? (unsigned)-iy : 0;
         const long rem = (long)a->h - iy;
         const unsigned ky1 = rem < (long)k ? (unsigned)rem : k;
-        for (unsigned x = 0; x < xa; x++) {
+        const int16_t *rows[5] = { NULL };
+        for (unsigned ky = ky0; ky < ky1; ky++)
+            rows[ky] = dlic_conv_src_row(a, (unsigned)(iy + (long)ky));
+        int16_t *out0 = dlic_conv_dst_row(a, y * l->shuffle);
+        int16_t *out1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
+        for (unsigned x = 0; x < a->wo; x++) {
             const long ix = (long)x * s - (long)p;
             const long xr = (long)a->w - ix;
-            conv_pixel(a, y, x, ky0, ky1, ix < 0 ? (unsigned)-ix : 0,
-                       xr < (long)k ? (unsigned)xr : k);
-        }
-        for (unsigned x = xa; x < xb; x++)
-            conv_pixel(a, y, x, ky0, ky1, 0, k);
-        for (unsigned x = xb; x < a->wo; x++) {
-            const long ix = (long)x * s - (long)p;
-            const long xr = (long)a->w - ix;
-            conv_pixel(a, y, x, ky0, ky1, ix < 0 ? (unsigned)-ix : 0,
+            conv_pixel(a, rows, out0, out1, x, ky0, ky1, ix < 0 ? (unsigned)-ix : 0,
                        xr < (long)k ? (unsigned)xr : k);
         }
     }
@@ -122,9 +96,15 @@ void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
     for (unsigned ki = 0; ki < 3; ki++)
         for (unsigned si = 0; si < 2; si++)
             dsp->conv[ki][si] = dlic_conv_c;
-    /* SIMD hook: the x86 kernels (codec/nn/x86/conv_avx2.c, conv_avx512.c)
-     * will override entries here, in ascending ISA order:
-     *   if (cpu_flags & DLIC_CPU_AVX2)   dlic_nn_dsp_init_avx2(dsp);
-     *   if (cpu_flags & DLIC_CPU_AVX512) dlic_nn_dsp_init_avx512(dsp); */
+    dsp->packed_size = NULL;
+    dsp->pack = NULL;
+    dsp->scratch_size = NULL;
+#if defined(__x86_64__) || defined(__i386__)
+    if (cpu_flags & DLIC_CPU_AVX2)
+        dlic_nn_dsp_init_avx2(dsp);
+    if (cpu_flags & DLIC_CPU_AVX512)
+        dlic_nn_dsp_init_avx512(dsp);
+#else
     (void)cpu_flags;
+#endif
 }

@@ -1,46 +1,78 @@
 /* Convolution kernels of the integer network (SPEC §5.2) and their function
- * table. The portable C versions live in conv_c.c; SIMD versions share the
+ * table. The portable C version lives in conv_c.c; SIMD versions share the
  * same signature and override table entries (dav1d mc.h style). */
 #ifndef DLIC_NN_DSP_H
 #define DLIC_NN_DSP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "format/model.h"
 
-/* One layer applied to one whole tensor. Tensors are channels-last int16
+/* One layer applied to (part of) one tensor. Tensors are channels-last int16
  * (SPEC §1). V is the pre-shuffle output (ho x wo x cout); dst receives V
- * itself (shuffle 1) or its pixel-shuffled form U (shuffle 2). */
+ * itself (shuffle 1) or its pixel-shuffled form U (shuffle 2).
+ *
+ * Rows may live in ring buffers, so that a transform can run in stripes
+ * with memory that grows with the width only: input row r (0 <= r < h) is
+ * at src + ((r - src_row0) % src_rows) * w * cin, and output row r (of U,
+ * or of V without shuffle) at dst + ((r - dst_row0) % dst_rows) * rowlen.
+ * src_rows = 0 (dst_rows = 0) means a whole tensor: row r at r * rowlen.
+ * The caller guarantees that every input value lies in [l->ilo, l->ihi]. */
 typedef struct dlic_conv_args {
     const dlic_layer *l;
     const int16_t *src;         /* h x w x l->cin */
     unsigned h, w;
     int16_t *dst;               /* ho x wo x cout, or 2ho x 2wo x cout/4 */
     unsigned ho, wo;            /* ceil(h / stride), ceil(w / stride) */
-    /* Per-ISA packed copy of the layer's weights, prepared once by whoever
-     * installs a kernel that needs it; NULL for the C kernels. */
+    /* The table's pack() output for this layer (NULL when pack is NULL). */
     const void *packed;
+    unsigned src_row0, src_rows, dst_row0, dst_rows;
 } dlic_conv_args;
 
 /* Compute rows [y0, y1) of V, with 0 <= y0 <= y1 <= ho, and store them in
  * dst. Rows are independent, so any split of [0, ho) across threads gives
  * the same bytes; a kernel may read any input row but writes only the
- * output rows (2y, 2y+1 after a shuffle) of its range. */
-typedef void (*dlic_conv_fn)(const dlic_conv_args *a, unsigned y0, unsigned y1);
+ * output rows (2y, 2y+1 after a shuffle) of its range. scratch holds
+ * scratch_size(l, w) bytes, 64-byte aligned, private to the calling thread. */
+typedef void (*dlic_conv_fn)(const dlic_conv_args *a, unsigned y0, unsigned y1,
+                             void *scratch);
 
-/* Kernels indexed by [k index: 1, 3, 5 -> 0, 1, 2][stride - 1]. */
 typedef struct dlic_nn_dsp {
+    /* Kernels indexed by [k index: 1, 3, 5 -> 0, 1, 2][stride - 1]. */
     dlic_conv_fn conv[3][2];
+    /* Load-time weight layout for conv (NULL: the kernels read l->w).
+     * packed_size() returns 0 when the size overflows. */
+    size_t (*packed_size)(const dlic_layer *l);
+    void (*pack)(const dlic_layer *l, void *packed);
+    /* Per-thread scratch bytes on a w-wide input; NULL: none. SIZE_MAX when
+     * the size overflows. */
+    size_t (*scratch_size)(const dlic_layer *l, unsigned w);
 } dlic_nn_dsp;
 
 static inline unsigned dlic_conv_kidx(unsigned k) { return k >> 1; }
 
 /* Fill every entry with the C kernels, then let the ISA-specific inits
- * (added with the SIMD kernels) override entries for each feature in
- * `cpu_flags` (enum dlic_cpu bits), in ascending order. */
+ * override entries for each feature in `cpu_flags` (enum dlic_cpu bits),
+ * in ascending order. */
 void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags);
+void dlic_nn_dsp_init_avx2(dlic_nn_dsp *dsp);
+void dlic_nn_dsp_init_avx512(dlic_nn_dsp *dsp);
 
 /* The C reference kernel, usable directly by tests (checkasm style). */
-void dlic_conv_c(const dlic_conv_args *a, unsigned y0, unsigned y1);
+void dlic_conv_c(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch);
+
+/* Row addressing of dlic_conv_args. */
+static inline const int16_t *dlic_conv_src_row(const dlic_conv_args *a, unsigned r)
+{
+    const size_t slot = a->src_rows ? (r - a->src_row0) % a->src_rows : r;
+    return a->src + slot * a->w * a->l->cin;
+}
+
+static inline int16_t *dlic_conv_dst_row(const dlic_conv_args *a, unsigned r)
+{
+    const size_t slot = a->dst_rows ? (r - a->dst_row0) % a->dst_rows : r;
+    return a->dst + slot * a->wo * a->l->cout / a->l->shuffle;
+}
 
 #endif

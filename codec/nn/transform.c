@@ -1,17 +1,38 @@
-/* Layer-by-layer execution of a transform (SPEC §5). Each layer's output
- * rows are split into contiguous ranges, one per worker; every output value
- * depends only on the input, so the result is the same for any split. */
-#include <pthread.h>
+/* Striped execution of a transform (SPEC §5).
+ *
+ * Each layer keeps a ring of its input rows. The last layer is asked for
+ * its output rows one step at a time; a layer that lacks input rows asks
+ * the layer before it for them (pull), down to the caller's get_row. Every
+ * output value depends only on the input, so the result is the same for any
+ * stripe height and any split of a step's rows across threads.
+ *
+ * Step sizes follow one number, `stripe`: the rows of the coarsest tensor
+ * (lowest resolution among the input, the V of every layer and the output)
+ * per step; a layer at 2^j times that resolution computes stripe << j rows.
+ * Then the rows a layer asks for match what its producer computes per step,
+ * and a ring of step * stride + k + 2 rows always holds the window: the
+ * rows still needed span at most (n - 1) * s + k, plus one row that a pixel
+ * shuffle may produce ahead. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "codec/common/common.h"
+#include "codec/nn/pool.h"
 #include "codec/nn/transform.h"
 
-/* Below this many MACs a layer runs on the calling thread: spawning would
- * cost more than it saves. */
+/* Below this many MACs per thread a step runs on fewer threads: waking a
+ * worker would cost more than it saves. */
 #define MIN_MACS_PER_THREAD (1u << 18)
+/* Automatic stripes: the largest power of two whose row windows fit. */
+#define STRIPE_BUDGET ((size_t)16 << 20)
+
+struct dlic_nn_engine {
+    const dlic_nn_dsp *dsp;
+    const struct dlic_model *model;
+    dlic_pool *pool;
+    void *packed[4][DLIC_MODEL_MAX_LAYERS];
+};
 
 int dlic_tensor_bytes(size_t h, size_t w, size_t c, size_t *bytes)
 {
@@ -19,40 +40,6 @@ int dlic_tensor_bytes(size_t h, size_t w, size_t c, size_t *bytes)
     DLIC_CHECK(dlic_mul_size(h, w, &n) || dlic_mul_size(n, c, &n) ||
                dlic_mul_size(n, sizeof(int16_t), &n), DLIC_ERR_LIMIT);
     *bytes = n;
-    return DLIC_OK;
-}
-
-/* Shape after layer l on an h x w input (SPEC §5.2). */
-static void layer_shape(const dlic_layer *l, size_t h, size_t w,
-                        size_t *vh, size_t *vw, size_t *oh, size_t *ow, size_t *oc)
-{
-    *vh = h / l->stride + (h % l->stride != 0);
-    *vw = w / l->stride + (w % l->stride != 0);
-    *oh = *vh * l->shuffle;
-    *ow = *vw * l->shuffle;
-    *oc = (size_t)l->cout / ((size_t)l->shuffle * l->shuffle);
-}
-
-int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
-                         size_t *oh, size_t *ow, size_t *oc, size_t *work)
-{
-    size_t c = t->nlayers ? t->layer[0].cin : 0, peak = 0, vh, vw, nh, nw, nc;
-    for (unsigned i = 0; i < t->nlayers; i++) {
-        const dlic_layer *l = &t->layer[i];
-        size_t in_b = 0, out_b, sum;
-        layer_shape(l, h, w, &vh, &vw, &nh, &nw, &nc);
-        DLIC_CHECK(vh > SIZE_MAX / 2 || vw > SIZE_MAX / 2, DLIC_ERR_LIMIT);
-        if (i > 0)   /* the transform's own input belongs to the caller */
-            DLIC_TRY(dlic_tensor_bytes(h, w, c, &in_b));
-        DLIC_TRY(dlic_tensor_bytes(nh, nw, nc, &out_b));
-        DLIC_CHECK(dlic_add_size(in_b, out_b, &sum), DLIC_ERR_LIMIT);
-        if (i + 1 == t->nlayers)   /* the final output belongs to the caller */
-            sum = in_b;
-        if (sum > peak)
-            peak = sum;
-        h = nh, w = nw, c = nc;
-    }
-    *oh = h, *ow = w, *oc = c, *work = peak;
     return DLIC_OK;
 }
 
@@ -71,50 +58,380 @@ void dlic_nn_progress(dlic_nn_exec *x)
         x->progress(x->opaque, (int)((uint64_t)x->done * 100 / x->total));
 }
 
-typedef struct job {
-    dlic_conv_fn fn;
-    const dlic_conv_args *a;
-    unsigned y0, y1;
-} job;
+/* ------------------------------------------------------------------ plan */
 
-static void *worker(void *opaque)
+typedef struct lplan {
+    size_t h, w, c;             /* input */
+    size_t ho, wo;              /* V */
+    size_t oh, ow, oc;          /* output (after the shuffle) */
+    size_t chunk;               /* V rows per step */
+    size_t ring;                /* input rows kept */
+} lplan;
+
+typedef struct plan {
+    unsigned n;
+    lplan L[DLIC_MODEL_MAX_LAYERS];
+    size_t coarse_h;            /* rows of the coarsest tensor */
+    size_t bytes;               /* rings + output buffer */
+} plan;
+
+static int log2u(unsigned v) { return v == 2; }   /* strides, shuffles: 1, 2 */
+
+static int make_plan(const dlic_transform *t, size_t h, size_t w, size_t stripe,
+                     plan *P)
 {
-    const job *j = opaque;
-    j->fn(j->a, j->y0, j->y1);
-    return NULL;
+    int lev = 0, coarse = 0, vlev[DLIC_MODEL_MAX_LAYERS];
+    size_t ch = h;
+    P->n = t->nlayers;
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        const dlic_layer *l = &t->layer[i];
+        lplan *L = &P->L[i];
+        L->h = h, L->w = w, L->c = l->cin;
+        L->ho = h / l->stride + (h % l->stride != 0);
+        L->wo = w / l->stride + (w % l->stride != 0);
+        DLIC_CHECK(L->ho > SIZE_MAX / 2 || L->wo > SIZE_MAX / 2, DLIC_ERR_LIMIT);
+        L->oh = L->ho * l->shuffle, L->ow = L->wo * l->shuffle;
+        L->oc = (size_t)l->cout / ((size_t)l->shuffle * l->shuffle);
+        vlev[i] = lev -= log2u(l->stride);
+        if (lev < coarse)
+            coarse = lev, ch = L->ho;
+        lev += log2u(l->shuffle);
+        h = L->oh, w = L->ow;
+    }
+    P->coarse_h = ch ? ch : 1;
+    if (!stripe || stripe > P->coarse_h)
+        stripe = P->coarse_h;
+    size_t total = 0, b;
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        const dlic_layer *l = &t->layer[i];
+        lplan *L = &P->L[i];
+        const int sh = vlev[i] - coarse;      /* 0..16 */
+        L->chunk = stripe > (L->ho >> sh) ? L->ho : stripe << sh;
+        if (!L->chunk)
+            L->chunk = 1;
+        L->ring = L->chunk * l->stride + l->k + 2;
+        if (L->ring > L->h)
+            L->ring = L->h ? L->h : 1;
+        DLIC_TRY(dlic_tensor_bytes(L->ring, L->w, L->c, &b));
+        DLIC_CHECK(dlic_add_size(total, b, &total), DLIC_ERR_LIMIT);
+    }
+    if (t->nlayers) {
+        const lplan *L = &P->L[t->nlayers - 1];
+        DLIC_TRY(dlic_tensor_bytes(L->chunk * t->layer[t->nlayers - 1].shuffle,
+                                   L->ow, L->oc, &b));
+        DLIC_CHECK(dlic_add_size(total, b, &total), DLIC_ERR_LIMIT);
+    }
+    P->bytes = total;
+    return DLIC_OK;
 }
 
-static void run_layer(const dlic_nn_exec *x, const dlic_conv_args *a)
+/* Stripe 0 (automatic): the largest power of two within STRIPE_BUDGET. */
+static int auto_plan(const dlic_transform *t, size_t h, size_t w, size_t stripe,
+                     plan *P)
 {
-    const dlic_layer *l = a->l;
-    const dlic_conv_fn fn = x->dsp->conv[dlic_conv_kidx(l->k)][l->stride - 1];
-    const double macs = (double)a->ho * a->wo * l->cout * l->k * l->k * l->cin;
-    unsigned n = x->threads;
-    if (n > a->ho)
-        n = a->ho;
-    if (macs / MIN_MACS_PER_THREAD < n)
-        n = (unsigned)(macs / MIN_MACS_PER_THREAD);
-    if (n <= 1) {
-        fn(a, 0, a->ho);
+    DLIC_TRY(make_plan(t, h, w, stripe ? stripe : 1, P));
+    if (stripe)
+        return DLIC_OK;
+    plan next;
+    for (size_t s = 2; s / 2 < P->coarse_h; s *= 2) {
+        if (make_plan(t, h, w, s, &next) || next.bytes > STRIPE_BUDGET)
+            break;
+        *P = next;
+    }
+    return DLIC_OK;
+}
+
+int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
+                         size_t *oh, size_t *ow, size_t *oc, size_t *work)
+{
+    plan P;
+    DLIC_TRY(auto_plan(t, h, w, 0, &P));
+    if (t->nlayers) {
+        const lplan *L = &P.L[t->nlayers - 1];
+        *oh = L->oh, *ow = L->ow, *oc = L->oc;
+    } else {
+        *oh = h, *ow = w, *oc = 0;
+    }
+    *work = P.bytes;
+    return DLIC_OK;
+}
+
+/* ---------------------------------------------------------------- engine */
+
+static void *alloc64(size_t n)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 64, n ? n : 64) ? NULL : p;
+}
+
+int dlic_nn_engine_open(dlic_nn_engine **e, const dlic_nn_dsp *dsp,
+                        const struct dlic_model *model, unsigned threads)
+{
+    *e = NULL;
+    dlic_nn_engine *n = calloc(1, sizeof(*n));
+    DLIC_CHECK(!n, DLIC_ERR_NOMEM);
+    n->dsp = dsp;
+    n->model = model;
+    if (threads > 1 && dlic_pool_open(&n->pool, threads)) {
+        free(n);
+        return DLIC_ERR_NOMEM;
+    }
+    *e = n;
+    return DLIC_OK;
+}
+
+void dlic_nn_engine_close(dlic_nn_engine **e)
+{
+    if (!e || !*e)
+        return;
+    dlic_pool_close(&(*e)->pool);
+    for (unsigned i = 0; i < 4; i++)
+        for (unsigned j = 0; j < DLIC_MODEL_MAX_LAYERS; j++)
+            free((*e)->packed[i][j]);
+    free(*e);
+    *e = NULL;
+}
+
+/* Packed weights of every layer of t in packed[]: the engine's cached copy
+ * when t belongs to its model, else fresh copies in own[] (freed by the
+ * caller). */
+static int get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp, const dlic_transform *t,
+                      const void **packed, void **own)
+{
+    void **cache = NULL;
+    if (e && e->model)
+        for (unsigned i = 0; i < 4; i++)
+            if (t == &e->model->t[i])
+                cache = e->packed[i];
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        own[i] = NULL;
+        packed[i] = NULL;
+        if (!dsp->pack)
+            continue;
+        if (cache && cache[i]) {
+            packed[i] = cache[i];
+            continue;
+        }
+        const size_t n = dsp->packed_size(&t->layer[i]);
+        void *p = n ? alloc64(n) : NULL;
+        DLIC_CHECK(!p, n ? DLIC_ERR_NOMEM : DLIC_ERR_LIMIT);
+        dsp->pack(&t->layer[i], p);
+        if (cache)
+            cache[i] = p;
+        else
+            own[i] = p;
+        packed[i] = p;
+    }
+    return DLIC_OK;
+}
+
+/* ------------------------------------------------------------------- run */
+
+typedef struct lstate {
+    const dlic_layer *l;
+    const lplan *p;
+    int16_t *ring;              /* input rows, slot r % p->ring */
+    size_t avail;               /* input rows [0, avail) have been made */
+    size_t next;                /* next V row to compute */
+    const void *packed;
+} lstate;
+
+typedef struct run {
+    dlic_nn_exec *x;
+    const dlic_nn_dsp *dsp;
+    dlic_pool *pool;
+    unsigned threads;
+    const plan *P;
+    lstate S[DLIC_MODEL_MAX_LAYERS];
+    int16_t *out;               /* last layer's output rows of one step */
+    uint8_t *scratch;           /* threads x sstride bytes */
+    size_t sstride;
+    dlic_get_row get_row;
+    void *get_opaque;
+    dlic_put_rows put_rows;
+    void *put_opaque;
+} run;
+
+typedef struct step {
+    const dlic_conv_args *a;
+    dlic_conv_fn fn;
+    size_t y0, n;
+    unsigned parts;
+    uint8_t *scratch;
+    size_t sstride;
+} step;
+
+static void step_job(void *opaque, unsigned i)
+{
+    const step *s = opaque;
+    const size_t a = s->y0 + s->n * i / s->parts, b = s->y0 + s->n * (i + 1) / s->parts;
+    s->fn(s->a, (unsigned)a, (unsigned)b, s->scratch ? s->scratch + i * s->sstride : NULL);
+}
+
+static void produce(run *R, unsigned i, size_t target);
+
+/* Make input rows [0, need) of layer i available in its ring. */
+static void ensure_input(run *R, unsigned i, size_t need)
+{
+    lstate *S = &R->S[i];
+    if (S->avail >= need)
+        return;
+    if (i == 0) {
+        const size_t row = S->p->w * S->p->c;
+        for (; S->avail < need; S->avail++)
+            R->get_row(R->get_opaque, S->avail, S->ring + (S->avail % S->p->ring) * row);
         return;
     }
+    const unsigned sh = R->S[i - 1].l->shuffle;
+    produce(R, i - 1, (need + sh - 1) / sh);
+}
 
-    job jobs[DLIC_MAX_THREADS];
-    pthread_t tid[DLIC_MAX_THREADS];
-    int started[DLIC_MAX_THREADS];
-    for (unsigned i = 0; i < n; i++) {
-        jobs[i] = (job){ fn, a, (unsigned)((uint64_t)a->ho * i / n),
-                         (unsigned)((uint64_t)a->ho * (i + 1) / n) };
-        /* Worker 0 is the calling thread. If a thread cannot be created its
-         * rows run here instead: same result, only slower. */
-        started[i] = i > 0 && pthread_create(&tid[i], NULL, worker, &jobs[i]) == 0;
+/* Compute V rows of layer i up to target (exclusive). */
+static void produce(run *R, unsigned i, size_t target)
+{
+    lstate *S = &R->S[i];
+    const dlic_layer *l = S->l;
+    const lplan *p = S->p;
+    const unsigned last = i + 1 == R->P->n, pad = (l->k - 1) / 2;
+    while (S->next < target) {
+        const size_t y0 = S->next;
+        const size_t n = target - y0 < p->chunk ? target - y0 : p->chunk;
+        size_t need = (y0 + n - 1) * l->stride + pad + 1;
+        ensure_input(R, i, need < p->h ? need : p->h);
+
+        dlic_conv_args a = {
+            .l = l, .src = S->ring, .h = (unsigned)p->h, .w = (unsigned)p->w,
+            .ho = (unsigned)p->ho, .wo = (unsigned)p->wo, .packed = S->packed,
+            .src_row0 = 0, .src_rows = (unsigned)p->ring,
+        };
+        if (last) {
+            a.dst = R->out;
+            a.dst_row0 = (unsigned)(y0 * l->shuffle);
+            a.dst_rows = (unsigned)(p->chunk * l->shuffle);
+        } else {
+            a.dst = R->S[i + 1].ring;
+            a.dst_rows = (unsigned)R->S[i + 1].p->ring;
+        }
+        const double macs = (double)n * p->wo * l->cout * l->k * l->k * l->cin;
+        unsigned parts = R->threads;
+        if (parts > n)
+            parts = (unsigned)n;
+        if (macs / MIN_MACS_PER_THREAD < parts)
+            parts = (unsigned)(macs / MIN_MACS_PER_THREAD);
+        if (parts < 1)
+            parts = 1;
+        step st = {
+            &a, R->dsp->conv[dlic_conv_kidx(l->k)][l->stride - 1], y0, n, parts,
+            R->scratch, R->sstride,
+        };
+        dlic_pool_run(R->pool, parts, step_job, &st);
+
+        S->next = y0 + n;
+        if (last)
+            R->put_rows(R->put_opaque, y0 * l->shuffle, n * l->shuffle, R->out);
+        else
+            R->S[i + 1].avail = S->next * l->shuffle;
+        if (S->next == p->ho)
+            dlic_nn_progress(R->x);
     }
-    for (unsigned i = 0; i < n; i++)
-        if (!started[i])
-            worker(&jobs[i]);
-    for (unsigned i = 1; i < n; i++)
-        if (started[i])
-            pthread_join(tid[i], NULL);
+}
+
+int dlic_transform_stream(dlic_nn_exec *x, const dlic_transform *t, size_t h, size_t w,
+                          dlic_get_row get_row, void *get_opaque,
+                          dlic_put_rows put_rows, void *put_opaque)
+{
+    DLIC_CHECK(!t->nlayers, DLIC_ERR_INVALID_ARG);
+    /* The kernels index with unsigned; model shapes keep dims far below. */
+    DLIC_CHECK(h > UINT32_MAX / 4 || w > UINT32_MAX / 4, DLIC_ERR_LIMIT);
+    plan P;
+    DLIC_TRY(auto_plan(t, h, w, x->stripe, &P));
+    const lplan *last = &P.L[t->nlayers - 1];
+    DLIC_CHECK(last->oh > UINT32_MAX / 4 || last->ow > UINT32_MAX / 4, DLIC_ERR_LIMIT);
+
+    run R = {
+        .x = x, .dsp = x->dsp, .P = &P, .get_row = get_row, .get_opaque = get_opaque,
+        .put_rows = put_rows, .put_opaque = put_opaque,
+    };
+    dlic_pool *tmp_pool = NULL;
+    const void *packed[DLIC_MODEL_MAX_LAYERS];
+    void *own[DLIC_MODEL_MAX_LAYERS] = { NULL };
+    int r = DLIC_OK;
+
+    if (x->engine && x->engine->pool) {
+        R.pool = x->engine->pool;
+    } else if (!x->engine && x->threads > 1) {
+        if ((r = dlic_pool_open(&tmp_pool, x->threads)))
+            return r;
+        R.pool = tmp_pool;
+    }
+    R.threads = dlic_pool_threads(R.pool);
+    if (R.threads > x->threads)
+        R.threads = x->threads ? x->threads : 1;
+
+    if ((r = get_packed(x->engine, R.dsp, t, packed, own)))
+        goto done;
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        size_t b;
+        R.S[i] = (lstate){ .l = &t->layer[i], .p = &P.L[i], .packed = packed[i] };
+        if ((r = dlic_tensor_bytes(P.L[i].ring, P.L[i].w, P.L[i].c, &b)))
+            goto done;
+        if (!(R.S[i].ring = malloc(b ? b : 1))) {
+            r = DLIC_ERR_NOMEM;
+            goto done;
+        }
+        if (R.dsp->scratch_size) {
+            const size_t s = R.dsp->scratch_size(&t->layer[i], (unsigned)P.L[i].w);
+            if (s == SIZE_MAX) {
+                r = DLIC_ERR_LIMIT;
+                goto done;
+            }
+            if ((s + 63) / 64 * 64 > R.sstride)
+                R.sstride = (s + 63) / 64 * 64;
+        }
+    }
+    size_t ob, sb;
+    if ((r = dlic_tensor_bytes(last->chunk * t->layer[t->nlayers - 1].shuffle,
+                               last->ow, last->oc, &ob)))
+        goto done;
+    if (!(R.out = malloc(ob ? ob : 1))) {
+        r = DLIC_ERR_NOMEM;
+        goto done;
+    }
+    if (R.sstride) {
+        if (dlic_mul_size(R.sstride, R.threads, &sb)) {
+            r = DLIC_ERR_LIMIT;
+            goto done;
+        }
+        if (!(R.scratch = alloc64(sb))) {
+            r = DLIC_ERR_NOMEM;
+            goto done;
+        }
+    }
+    produce(&R, t->nlayers - 1, last->ho);
+
+done:
+    free(R.scratch);
+    free(R.out);
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        free(R.S[i].ring);
+        free(own[i]);
+    }
+    dlic_pool_close(&tmp_pool);
+    return r;
+}
+
+/* ------------------------------------------------- whole-tensor wrapper */
+
+static void tensor_get_row(void *opaque, size_t y, int16_t *row)
+{
+    const dlic_tensor *t = opaque;
+    memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
+}
+
+static void tensor_put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
+{
+    dlic_tensor *t = opaque;
+    memcpy(t->data + y * t->w * t->c, rows, n * t->w * t->c * sizeof(int16_t));
 }
 
 int dlic_transform_run(dlic_nn_exec *x, const dlic_transform *t,
@@ -122,31 +439,17 @@ int dlic_transform_run(dlic_nn_exec *x, const dlic_transform *t,
 {
     memset(out, 0, sizeof(*out));
     DLIC_CHECK(!t->nlayers || in->c != t->layer[0].cin, DLIC_ERR_INVALID_ARG);
-    /* The kernels index with unsigned; model shapes keep dims far below. */
-    DLIC_CHECK(in->h > UINT32_MAX / 2 || in->w > UINT32_MAX / 2, DLIC_ERR_LIMIT);
-
-    dlic_tensor cur = *in;
-    for (unsigned i = 0; i < t->nlayers; i++) {
-        const dlic_layer *l = &t->layer[i];
-        size_t vh, vw, nh, nw, nc, bytes;
-        layer_shape(l, cur.h, cur.w, &vh, &vw, &nh, &nw, &nc);
-        int r = dlic_tensor_bytes(nh, nw, nc, &bytes);
-        int16_t *dst = r ? NULL : malloc(bytes ? bytes : 1);
-        if (!dst) {
-            if (cur.data != in->data)
-                free(cur.data);
-            return r ? r : DLIC_ERR_NOMEM;
-        }
-        const dlic_conv_args a = {
-            .l = l, .src = cur.data, .h = (unsigned)cur.h, .w = (unsigned)cur.w,
-            .dst = dst, .ho = (unsigned)vh, .wo = (unsigned)vw, .packed = NULL,
-        };
-        run_layer(x, &a);
-        if (cur.data != in->data)
-            free(cur.data);
-        cur = (dlic_tensor){ dst, nh, nw, nc };
-        dlic_nn_progress(x);
+    size_t oh, ow, oc, work, bytes;
+    DLIC_TRY(dlic_transform_shape(t, in->h, in->w, &oh, &ow, &oc, &work));
+    DLIC_TRY(dlic_tensor_bytes(oh, ow, oc, &bytes));
+    dlic_tensor o = { malloc(bytes ? bytes : 1), oh, ow, oc };
+    DLIC_CHECK(!o.data, DLIC_ERR_NOMEM);
+    int r = dlic_transform_stream(x, t, in->h, in->w, tensor_get_row, (void *)in,
+                                  tensor_put_rows, &o);
+    if (r) {
+        free(o.data);
+        return r;
     }
-    *out = cur;
+    *out = o;
     return DLIC_OK;
 }

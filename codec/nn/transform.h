@@ -1,5 +1,6 @@
 /* Runs a transform (SPEC §5: a list of conv layers) over a channels-last
- * int16 tensor, splitting each layer's output rows across threads. */
+ * int16 tensor in horizontal stripes, each layer keeping only a window of
+ * its input rows, and splits each step's output rows across threads. */
 #ifndef DLIC_NN_TRANSFORM_H
 #define DLIC_NN_TRANSFORM_H
 
@@ -16,6 +17,15 @@ typedef struct dlic_tensor {
     size_t h, w, c;
 } dlic_tensor;
 
+/* What a context keeps between runs: its worker threads and the weights
+ * of its model packed for the kernels (on first use of each transform). */
+typedef struct dlic_nn_engine dlic_nn_engine;
+
+/* dsp and model must outlive the engine. DLIC_ERR_NOMEM on failure. */
+int dlic_nn_engine_open(dlic_nn_engine **e, const dlic_nn_dsp *dsp,
+                        const struct dlic_model *model, unsigned threads);
+void dlic_nn_engine_close(dlic_nn_engine **e);
+
 /* How to run layers, shared by every transform of one encode or decode. */
 typedef struct dlic_nn_exec {
     const dlic_nn_dsp *dsp;
@@ -23,20 +33,35 @@ typedef struct dlic_nn_exec {
     void (*progress)(void *opaque, int percent);
     void *opaque;
     unsigned done, total;       /* layers finished / planned, for progress */
+    dlic_nn_engine *engine;     /* NULL: threads and packing per run */
+    unsigned stripe;            /* rows of the coarsest tensor per step;
+                                   0: automatic (bounded memory) */
 } dlic_nn_exec;
 
 /* Bytes of h * w * c int16 values in *bytes; DLIC_ERR_LIMIT on overflow. */
 int dlic_tensor_bytes(size_t h, size_t w, size_t c, size_t *bytes);
 
-/* Output shape of t on an h x w input, and in *work the most bytes that
- * dlic_transform_run() holds at once besides its input and (after it
- * returns) its output. DLIC_ERR_LIMIT when a size overflows. */
+/* Output shape of t on an h x w input, and in *work the bytes of the row
+ * windows that dlic_transform_stream() holds with automatic stripes (the
+ * kernels' per-thread scratch and packed weights come on top).
+ * DLIC_ERR_LIMIT when a size overflows. */
 int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
                          size_t *oh, size_t *ow, size_t *oc, size_t *work);
 
-/* out = t(in). in->c must equal the first layer's cin. On success out->data
- * is malloc'd; on failure (DLIC_ERR_NOMEM, DLIC_ERR_LIMIT) out is zeroed.
- * Calls x->progress after each layer. */
+/* Streaming form: input rows are asked for in order, 0 to h - 1, each
+ * written by get_row into a w x cin buffer; output rows are handed to
+ * put_rows in order, n rows of ow x oc at a time. Memory grows with the
+ * width, not the area. Returns DLIC_ERR_NOMEM or DLIC_ERR_LIMIT. */
+typedef void (*dlic_get_row)(void *opaque, size_t y, int16_t *row);
+typedef void (*dlic_put_rows)(void *opaque, size_t y, size_t n, const int16_t *rows);
+int dlic_transform_stream(dlic_nn_exec *x, const dlic_transform *t, size_t h, size_t w,
+                          dlic_get_row get_row, void *get_opaque,
+                          dlic_put_rows put_rows, void *put_opaque);
+
+/* out = t(in), through dlic_transform_stream(). in->c must equal the first
+ * layer's cin. On success out->data is malloc'd; on failure
+ * (DLIC_ERR_NOMEM, DLIC_ERR_LIMIT) out is zeroed. Calls x->progress after
+ * each layer. */
 int dlic_transform_run(dlic_nn_exec *x, const dlic_transform *t,
                        const dlic_tensor *in, dlic_tensor *out);
 
