@@ -77,6 +77,12 @@ $(BUILD)/$(SONAME): $(LIB_OBJ)
 $(BUILD)/dlic-%: $(BUILD)/tools/dlic-%.o $(IO_OBJ) $(BUILD)/libdlic.a
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
 
+# dlic-bench also links its parts in tools/bench/ (LDLIBS_LIB has -lpthread -lm).
+BENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tools/bench/*.c)))
+$(BUILD)/dlic-bench: $(BUILD)/tools/dlic-bench.o $(BENCH_OBJ) $(IO_OBJ) $(BUILD)/libdlic.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
+$(BUILD)/tests/test_bdrate: $(BUILD)/tools/bench/bdrate.o
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(IO_OBJ) $(BUILD)/libdlic.a
 	$(CC) $(SAN) -o $@ $^ -lcmocka $(LDLIBS_IO) $(LDLIBS_LIB)
 
