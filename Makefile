@@ -40,7 +40,7 @@ FUZZ_CC      ?= clang-14
 
 SONAME     := libdlic.so.0
 
-.PHONY: all lib tools tests test check clean install bench conformance demo fuzz
+.PHONY: all lib tools tests test check clean install bench bench-speed conformance demo fuzz
 .SECONDARY:
 all: lib tools
 
@@ -82,6 +82,12 @@ BENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tools/bench/*.c)))
 $(BUILD)/dlic-bench: $(BUILD)/tools/dlic-bench.o $(BENCH_OBJ) $(IO_OBJ) $(BUILD)/libdlic.a
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
 $(BUILD)/tests/test_bdrate: $(BUILD)/tools/bench/bdrate.o
+
+# Speed benchmark (bench/speed.sh): BENCH_WEIGHTS=model.dlicm, KODAK_N=3 ...
+$(BUILD)/bench/speed: $(BUILD)/bench/speed.o $(IO_OBJ) $(BUILD)/libdlic.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
+bench-speed: $(BUILD)/bench/speed
+	sh bench/speed.sh $(BUILD)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(IO_OBJ) $(BUILD)/libdlic.a
 	$(CC) $(SAN) -o $@ $^ -lcmocka $(LDLIBS_IO) $(LDLIBS_LIB)

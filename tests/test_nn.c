@@ -52,8 +52,8 @@ static int16_t *run_c(const tlayer *t, const int16_t *src, unsigned h, unsigned 
     *n = (size_t)ho * wo * t->l.cout;
     int16_t *dst = malloc(*n * sizeof(int16_t));
     memset(dst, 0x55, *n * sizeof(int16_t));
-    const dlic_conv_args a = { &t->l, src, h, w, dst, ho, wo, NULL };
-    dlic_conv_c(&a, 0, ho);
+    const dlic_conv_args a = { .l = &t->l, .src = src, .h = h, .w = w, .dst = dst, .ho = ho, .wo = wo };
+    dlic_conv_c(&a, 0, ho, NULL);
     return dst;
 }
 
@@ -192,8 +192,8 @@ static void test_pixel_shuffle(void **state)
     const int16_t in[] = { 1, 10 };     /* 1x2x1 */
     int16_t out[16];
     memset(out, 0x55, sizeof(out));
-    const dlic_conv_args a = { &t.l, in, 1, 2, out, 1, 2, NULL };
-    dlic_conv_c(&a, 0, 1);
+    const dlic_conv_args a = { .l = &t.l, .src = in, .h = 1, .w = 2, .dst = out, .ho = 1, .wo = 2 };
+    dlic_conv_c(&a, 0, 1, NULL);
     const int16_t want[] = {              /* 2x4x2 */
         1, 5, 2, 6, 10, 50, 20, 60,
         3, 7, 4, 8, 30, 70, 40, 80,
@@ -277,11 +277,22 @@ static void test_table_vs_naive(void **state)
                     int16_t *want = malloc(nout * 2), *got = malloc(nout * 2);
                     naive(&t.l, X, H, W, want);
                     memset(got, 0x55, nout * 2);
-                    const dlic_conv_args a = { &t.l, X, H, W, got, ho, wo, NULL };
+                    /* The input range the kernels may rely on (SPEC §5.1). */
+                    t.l.ilo = -500, t.l.ihi = 500;
+                    void *packed = NULL, *scratch = NULL;
+                    if (dsp.pack) {
+                        assert_int_equal(posix_memalign(&packed, 64, dsp.packed_size(&t.l)), 0);
+                        dsp.pack(&t.l, packed);
+                        assert_int_equal(posix_memalign(&scratch, 64, dsp.scratch_size(&t.l, W)), 0);
+                    }
+                    const dlic_conv_args a = { .l = &t.l, .src = X, .h = H, .w = W, .dst = got,
+                                               .ho = ho, .wo = wo, .packed = packed };
                     /* In two row ranges, as threads would split it. */
-                    dsp.conv[dlic_conv_kidx(ks[ki])][s - 1](&a, 0, ho / 2);
-                    dsp.conv[dlic_conv_kidx(ks[ki])][s - 1](&a, ho / 2, ho);
+                    dsp.conv[dlic_conv_kidx(ks[ki])][s - 1](&a, 0, ho / 2, scratch);
+                    dsp.conv[dlic_conv_kidx(ks[ki])][s - 1](&a, ho / 2, ho, scratch);
                     assert_memory_equal(got, want, nout * 2);
+                    free(packed);
+                    free(scratch);
                     free(X);
                     free(want);
                     free(got);
@@ -319,7 +330,7 @@ static void test_transform_threads(void **state)
     dlic_tensor ref = { 0 };
     static const unsigned nthreads[] = { 1, 2, 7 };
     for (unsigned i = 0; i < 3; i++) {
-        dlic_nn_exec x = { &dsp, nthreads[i], NULL, NULL, 0, 3 };
+        dlic_nn_exec x = { .dsp = &dsp, .threads = nthreads[i], .total = 3 };
         dlic_tensor out;
         assert_int_equal(dlic_transform_run(&x, &tr, &in, &out), DLIC_OK);
         assert_int_equal(out.h, oh);
@@ -337,7 +348,7 @@ static void test_transform_threads(void **state)
 
     /* Channel mismatch is refused. */
     in.c = 4;
-    dlic_nn_exec x = { &dsp, 1, NULL, NULL, 0, 3 };
+    dlic_nn_exec x = { .dsp = &dsp, .threads = 1, .total = 3 };
     dlic_tensor out;
     assert_int_equal(dlic_transform_run(&x, &tr, &in, &out), DLIC_ERR_INVALID_ARG);
     assert_null(out.data);
