@@ -79,18 +79,22 @@ run "$B/dlic-dec" "$T/icc.dlic" -o "$T/icc.ppm"
 # size W H of a PNM written by dlic-dec.
 size() { sed -n 2p "$1"; }
 
-for n in rgb gray icc; do
-    ref=$T/$n.ppm
-    [ -f "$ref" ] || ref=$T/$n.pgm
-    # shellcheck disable=SC2046
-    set -- $(size "$ref")
-    run $TP load "$T/$n.dlic" "$ref"
-    run $TP info "$T/$n.dlic" "$1" "$2"
-    run $TP scale "$T/$n.dlic" 31 17 "$ref"
-    run $TP scale "$T/$n.dlic" 150 100 "$ref"
-    run $TP bytes "$T/$n.dlic" "$ref"
-    run $TP sniff "$T/$n.dlic" "$ref"
-done
+# pixel_tests: every way to load, against dlic-dec's output ($TP).
+pixel_tests() {
+    for n in rgb gray icc; do
+        ref=$T/$n.ppm
+        [ -f "$ref" ] || ref=$T/$n.pgm
+        # shellcheck disable=SC2046
+        set -- $(size "$ref")
+        run $TP load "$T/$n.dlic" "$ref"
+        run $TP info "$T/$n.dlic" "$1" "$2"
+        run $TP scale "$T/$n.dlic" 31 17 "$ref"
+        run $TP scale "$T/$n.dlic" 150 100 "$ref"
+        run $TP bytes "$T/$n.dlic" "$ref"
+        run $TP sniff "$T/$n.dlic" "$ref"
+    done
+}
+pixel_tests
 
 # shared-mime-info: a local database holding gdk-pixbuf/dlic-mime.xml finds
 # image/x-dlic by name and, renamed, by the signature.
@@ -110,32 +114,56 @@ run $TP mime "$T/text.txt"
 
 # Bad files: a GError with libdlic's message, never a crash.
 size=$(wc -c < "$T/rgb.dlic" | tr -d ' ')
+head -c $((size - 1)) "$T/rgb.dlic" > "$T/cut_end.dlic"
+head -c 30 "$T/rgb.dlic" > "$T/cut_head.dlic"
+head -c 100 "$T/rgb.dlic" > "$T/cut_mid.dlic"
+cp "$T/rgb.dlic" "$T/flip.dlic"
+printf '\125' | dd of="$T/flip.dlic" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
+cp "$T/rgb.dlic" "$T/head.dlic"                  # a byte of HEAD's width
+printf '\377' | dd of="$T/head.dlic" bs=1 seek=20 conv=notrunc 2>/dev/null
+{ cat "$T/rgb.dlic"; printf 'x'; } > "$T/tail.dlic"
+# A stream of the test model, unless that is the embedded model too.
+other=
+if [ -f weights/dlic-test.dlicm ]; then
+    run "$B/dlic-enc" --weights weights/dlic-test.dlicm "$D/rgb.png" -o "$T/other.dlic"
+    run "$B/dlic-info" "$T/other.dlic"
+    grep -q '^Model id:.*matches the embedded' "$T/out" || other=yes
+fi
+
 # expect_fail FILE MESSAGE: every load path fails with MESSAGE.
 expect_fail() {
     $TP fail "$1" > "$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "$1: $(cat "$T/out")"; }
     [ "$(grep -c "Cannot load DLIC image: $2" "$T/out")" -eq 3 ] ||
         { cat "$T/out" >&2; fail "$1: want '$2' on every path"; }
 }
-head -c $((size - 1)) "$T/rgb.dlic" > "$T/cut_end.dlic"
-expect_fail "$T/cut_end.dlic" "data ends early"
-head -c 30 "$T/rgb.dlic" > "$T/cut_head.dlic"
-expect_fail "$T/cut_head.dlic" "data ends early"
-head -c 100 "$T/rgb.dlic" > "$T/cut_mid.dlic"
-expect_fail "$T/cut_mid.dlic" "data ends early"
-cp "$T/rgb.dlic" "$T/flip.dlic"
-printf '\125' | dd of="$T/flip.dlic" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
-expect_fail "$T/flip.dlic" "chunk checksum mismatch"
-cp "$T/rgb.dlic" "$T/head.dlic"                  # a byte of HEAD's width
-printf '\377' | dd of="$T/head.dlic" bs=1 seek=20 conv=notrunc 2>/dev/null
-expect_fail "$T/head.dlic" "chunk checksum mismatch"
-{ cat "$T/rgb.dlic"; printf 'x'; } > "$T/tail.dlic"
-expect_fail "$T/tail.dlic" "corrupt stream"
-# A stream of the test model, unless that is the embedded model too.
-if [ -f weights/dlic-test.dlicm ]; then
-    run "$B/dlic-enc" --weights weights/dlic-test.dlicm "$D/rgb.png" -o "$T/other.dlic"
-    run "$B/dlic-info" "$T/other.dlic"
-    grep -q '^Model id:.*matches the embedded' "$T/out" ||
-        expect_fail "$T/other.dlic" "stream was made with another model"
+error_tests() {
+    expect_fail "$T/cut_end.dlic" "data ends early"
+    expect_fail "$T/cut_head.dlic" "data ends early"
+    expect_fail "$T/cut_mid.dlic" "data ends early"
+    expect_fail "$T/flip.dlic" "chunk checksum mismatch"
+    expect_fail "$T/head.dlic" "chunk checksum mismatch"
+    expect_fail "$T/tail.dlic" "corrupt stream"
+    [ -z "$other" ] || expect_fail "$T/other.dlic" "stream was made with another model"
+}
+error_tests
+
+# Under a sanitizer build (make test), the loader and test-pixbuf once more
+# with ASan and UBSan: an ASan program may dlopen an ASan module. The cache
+# is edited by hand, as gdk-pixbuf-query-loaders is no ASan program.
+if [ "$B" != "$L" ] && nm "$B/libdlic.a" 2>/dev/null | grep -q __asan_; then
+    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j2 BUILD="$B" OPT="-O1 -g" \
+        SAN="$SAN" pixbuf-loader "$B/gdk-pixbuf/test-pixbuf" > "$T/make.log" 2>&1 ||
+        { cat "$T/make.log" >&2; fail "make BUILD=$B pixbuf-loader"; }
+    SANMOD=$(cd "$B/gdk-pixbuf" && pwd)/libpixbufloader-dlic.so
+    sed "s|^\"$MOD\"\$|\"$SANMOD\"|" "$T/loaders.cache" > "$T/san.cache"
+    grep -q "^\"$SANMOD\"\$" "$T/san.cache" || fail "no sanitizer loader in the cache"
+    GDK_PIXBUF_MODULE_FILE=$T/san.cache
+    TP=$B/gdk-pixbuf/test-pixbuf
+    pixel_tests
+    error_tests
+    GDK_PIXBUF_MODULE_FILE=$T/loaders.cache
+    TP=$L/gdk-pixbuf/test-pixbuf
 fi
 
 # gdk-pixbuf-thumbnailer, as file managers call it (dlic.thumbnailer).
