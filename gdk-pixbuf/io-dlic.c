@@ -130,6 +130,7 @@ static gboolean decode(DlicContext *c, GError **error)
         set_dlic_error(error, err);
         return FALSE;
     }
+    g_byte_array_set_size(c->data, 0);         /* the stream is done with */
     GdkPixbuf *pb = picture_to_pixbuf(&pic);
     dlic_picture_free(&pic);
     if (!pb) {
@@ -198,6 +199,8 @@ static gboolean scan(DlicContext *c, GError **error)
     const guint8 *d = c->data->data;
     gsize n = c->data->len;
     gsize sig = n < SIG_SIZE ? n : SIG_SIZE;
+    if (n == 0)
+        return TRUE;
     if (memcmp(d, signature, sig)) {
         set_dlic_error(error, DLIC_ERR_NOT_DLIC);
         return FALSE;

@@ -3,7 +3,8 @@
  * image viewer uses it. Driven by tests/cli/pixbuf.sh, which points
  * GDK_PIXBUF_MODULE_FILE at a cache that lists the built loader.
  *
- *   test-pixbuf load FILE REF.pnm          pixels equal to dlic-dec's output
+ *   test-pixbuf load FILE REF.pnm [ICC]    pixels equal to dlic-dec's output,
+ *                                          the ICC profile equal to file ICC
  *   test-pixbuf info FILE W H              gdk_pixbuf_get_file_info
  *   test-pixbuf scale FILE W H REF.pnm     gdk_pixbuf_new_from_file_at_scale
  *   test-pixbuf bytes FILE REF.pnm         GdkPixbufLoader fed one byte at a time
@@ -172,7 +173,7 @@ static void check_format(GdkPixbufFormat *f, const char *what)
         die("%s: not the dlic format, or writable", what);
 }
 
-static int cmd_load(const char *file, const char *ref)
+static int cmd_load(const char *file, const char *ref, const char *icc_file)
 {
     GError *err = NULL;
     GdkPixbuf *pb = gdk_pixbuf_new_from_file(file, &err);
@@ -180,6 +181,19 @@ static int cmd_load(const char *file, const char *ref)
         die("%s: %s", file, err->message);
     GdkPixbuf *want = read_pnm(ref);
     same_pixels(pb, want, "gdk_pixbuf_new_from_file");
+    /* The iccp chunk comes out as the PNG loader's "icc-profile" option. */
+    const gchar *icc = gdk_pixbuf_get_option(pb, "icc-profile");
+    if (icc_file) {
+        gsize size, got_size = 0;
+        guint8 *want_icc = read_all(icc_file, &size);
+        guchar *got = icc ? g_base64_decode(icc, &got_size) : NULL;
+        if (!got || got_size != size || memcmp(got, want_icc, size))
+            die("icc-profile option differs from %s", icc_file);
+        g_free(got);
+        g_free(want_icc);
+    } else if (icc) {
+        die("an icc-profile option without an iccp chunk");
+    }
     g_object_unref(pb);
     g_object_unref(want);
     return 0;
@@ -349,8 +363,8 @@ int main(int argc, char **argv)
     }
     prog_cmd = argv[1];
     const char *c = argv[1], *f = argv[2];
-    if (!strcmp(c, "load") && argc == 4)
-        return cmd_load(f, argv[3]);
+    if (!strcmp(c, "load") && (argc == 4 || argc == 5))
+        return cmd_load(f, argv[3], argc == 5 ? argv[4] : NULL);
     if (!strcmp(c, "info") && argc == 5)
         return cmd_info(f, atoi(argv[3]), atoi(argv[4]));
     if (!strcmp(c, "scale") && argc == 6)

@@ -75,6 +75,12 @@ run "$B/dlic-dec" "$T/rgb.dlic" -o "$T/rgb.ppm"
 run "$B/dlic-dec" "$T/gray.dlic" -o "$T/gray.pgm"
 run "$B/dlic-dec" "$T/icc.dlic" -o "$T/icc.ppm"
 [ "$(head -c 2 "$T/gray.pgm")" = P5 ] || fail "gray stream did not decode to PGM"
+# The ICC profile that icc.dlic carries: its iccp chunk's payload.
+run "$B/dlic-info" "$T/icc.dlic"
+# shellcheck disable=SC2046
+set -- $(sed -n 's/^  iccp  *\([0-9]*\)  *\([0-9]*\) .*/\1 \2/p' "$T/out")
+[ $# -eq 2 ] || fail "no iccp chunk in icc.dlic"
+dd if="$T/icc.dlic" of="$T/icc.icc" bs=1 skip=$(($1 + 8)) count="$2" 2>/dev/null
 
 # size W H of a PNM written by dlic-dec.
 size() { sed -n 2p "$1"; }
@@ -86,7 +92,11 @@ pixel_tests() {
         [ -f "$ref" ] || ref=$T/$n.pgm
         # shellcheck disable=SC2046
         set -- $(size "$ref")
-        run $TP load "$T/$n.dlic" "$ref"
+        if [ $n = icc ]; then
+            run $TP load "$T/$n.dlic" "$ref" "$T/icc.icc"
+        else
+            run $TP load "$T/$n.dlic" "$ref"
+        fi
         run $TP info "$T/$n.dlic" "$1" "$2"
         run $TP scale "$T/$n.dlic" 31 17 "$ref"
         run $TP scale "$T/$n.dlic" 150 100 "$ref"
