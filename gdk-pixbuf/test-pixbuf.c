@@ -9,6 +9,7 @@
  *   test-pixbuf scale FILE W H REF.pnm     gdk_pixbuf_new_from_file_at_scale
  *   test-pixbuf bytes FILE REF.pnm         GdkPixbufLoader fed one byte at a time
  *   test-pixbuf sniff FILE REF.pnm         GdkPixbufLoader that finds the type
+ *   test-pixbuf threads FILE REF.pnm       loads in 4 threads at once
  *   test-pixbuf fail FILE                  every path fails with a GError
  *   test-pixbuf mime FILE                  prints g_content_type_guess()
  *
@@ -310,6 +311,38 @@ static int cmd_sniff(const char *file, const char *ref)
     return 0;
 }
 
+/* GDK_PIXBUF_FORMAT_THREADSAFE: loads in parallel threads. */
+typedef struct {
+    const char *file;
+    GdkPixbuf *want;
+} ThreadJob;
+
+static gpointer load_thread(gpointer p)
+{
+    const ThreadJob *job = p;
+    for (int i = 0; i < 3; i++) {
+        GError *err = NULL;
+        GdkPixbuf *pb = gdk_pixbuf_new_from_file(job->file, &err);
+        if (!pb)
+            die("%s: %s", job->file, err->message);
+        same_pixels(pb, job->want, "loaded in a thread");
+        g_object_unref(pb);
+    }
+    return NULL;
+}
+
+static int cmd_threads(const char *file, const char *ref)
+{
+    ThreadJob job = { file, read_pnm(ref) };
+    GThread *t[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = g_thread_new("load", load_thread, &job);
+    for (int i = 0; i < 4; i++)
+        g_thread_join(t[i]);
+    g_object_unref(job.want);
+    return 0;
+}
+
 /* expect_error: err set in GDK_PIXBUF_ERROR, naming DLIC; prints it. */
 static void expect_error(GdkPixbuf *pb, GError *err, const char *what)
 {
@@ -358,7 +391,7 @@ static int cmd_mime(const char *file)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: test-pixbuf load|info|scale|bytes|sniff|fail|mime FILE ...\n");
+        fprintf(stderr, "usage: test-pixbuf load|info|scale|bytes|sniff|threads|fail|mime FILE ...\n");
         return 2;
     }
     prog_cmd = argv[1];
@@ -373,6 +406,8 @@ int main(int argc, char **argv)
         return cmd_bytes(f, argv[3]);
     if (!strcmp(c, "sniff") && argc == 4)
         return cmd_sniff(f, argv[3]);
+    if (!strcmp(c, "threads") && argc == 4)
+        return cmd_threads(f, argv[3]);
     if (!strcmp(c, "fail") && argc == 3)
         return cmd_fail(f);
     if (!strcmp(c, "mime") && argc == 3)

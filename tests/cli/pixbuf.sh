@@ -103,6 +103,7 @@ pixel_tests() {
         run $TP bytes "$T/$n.dlic" "$ref"
         run $TP sniff "$T/$n.dlic" "$ref"
     done
+    run $TP threads "$T/rgb.dlic" "$T/rgb.ppm"
 }
 pixel_tests
 
