@@ -91,6 +91,14 @@ def main():
         recs = b"".join(bytes([r.randrange(256)]) + struct.pack("<i", r.randrange(-2**31, 2**31))
                         for _ in range(20 * (i + 1)))
         put("rangecoder", "roundtrip-%d" % i, b"\x01" + recs)
+    # The conformance streams (default model; flags 3 rewrites the model id).
+    conf = os.path.join(ROOT, "conformance", "streams")
+    for f in sorted(os.listdir(conf)) if os.path.isdir(conf) else []:
+        with open(os.path.join(conf, f), "rb") as fh:
+            data = fh.read()
+        if len(data) <= 4096:
+            for t in ("probe", "decode"):
+                put(t, "conf-" + f[:-5], b"\x03" + data)
     put("probe", "empty", b"\x00")
     put("decode", "empty", b"\x00")
     put("rangecoder", "short", b"\x00\x00\x00\x00\x00\x00\x00")
