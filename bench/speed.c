@@ -179,8 +179,9 @@ static int do_time(const opts *o, int argc, char **argv)
     const dlic_model *m = load_model(o);
     dlic_context *c = open_ctx(o, m);
     const double enc_mpp = macs(m, DLIC_G_A, DLIC_H_S), dec_mpp = macs(m, DLIC_H_S, DLIC_G_S);
-    printf("# model %s: encode %.0f MAC/pixel, decode %.0f MAC/pixel\n",
-           dlic_model_name(m), enc_mpp, dec_mpp);
+    printf("# model %s M %u NZ %u: encode %.0f MAC/pixel, decode %.0f MAC/pixel\n",
+           dlic_model_name(m), dlic_model_latent_channels(m), dlic_model_hyper_channels(m),
+           enc_mpp, dec_mpp);
     printf("%-12s %5s %5s %9s %9s %9s %9s\n", "image", "w", "h", "enc_ms", "dec_ms",
            "enc_GMACs", "dec_GMACs");
     double *te = calloc((size_t)o->runs, sizeof(double));

@@ -74,20 +74,22 @@ void dlic_pack_weights(const dlic_pack_cfg *c, const dlic_layer *l, void *dst)
             int64_t *shv = lane & 1 ? q[b].sh_o : q[b].sh_e;
             rnd[lane / 2] = sh ? (int64_t)1 << (sh - 1) : 0;
             shv[lane / 2] = sh;
-            for (unsigned ky = 0; ky < k; ky++)
-                for (unsigned kx = 0; kx < k; kx++)
+            /* [group][ky][kx][cg][cob][vl] dwords; one cg step is cob*vl dwords. */
+            const size_t step = (size_t)c->cob * vl * 4;
+            const int8_t *src = l->w + o * kk;
+            for (unsigned t = 0; t < k * k; t++, src += cin) {
+                uint8_t *d = w + (((size_t)grp * k * k + t) * c->cg * c->cob * vl +
+                                  (size_t)j * vl + lane) * 4;
+                if (g == 4) {
+                    for (unsigned i = 0; i < cin; i++)
+                        d[(i / 4) * step + i % 4] = (uint8_t)src[i];
+                } else {
                     for (unsigned i = 0; i < cin; i++) {
-                        const int8_t v = l->w[o * kk + ((size_t)ky * k + kx) * cin + i];
-                        /* [group][ky][kx][cg][cob][vl] dwords */
-                        const size_t dw = ((((size_t)grp * k + ky) * k + kx) * c->cg +
-                                           i / g) * c->cob * vl + (size_t)j * vl + lane;
-                        if (g == 4) {
-                            w[dw * 4 + i % 4] = (uint8_t)v;
-                        } else {
-                            const int16_t v16 = v;
-                            memcpy(w + dw * 4 + (i % 2) * 2, &v16, 2);
-                        }
+                        const int16_t v16 = src[i];
+                        memcpy(d + (i / 2) * step + (i % 2) * 2, &v16, 2);
                     }
+                }
+            }
         }
     }
 }

@@ -1,0 +1,90 @@
+#!/bin/sh
+# Speed benchmark (make bench-speed): encode/decode time per Kodak image
+# (medians of RUNS in-memory runs, bench/speed.c), achieved GMAC/s against
+# the int8 vpdpbusd peak of one core, peak RSS of a decode in a process of
+# its own (a Kodak image and a BIG synthetic one), and the PyTorch float
+# decode time of the same network (bench/float_decode.py) for the ratio.
+#
+# usage: bench/speed.sh [BUILD]
+# env:   BENCH_WEIGHTS  model file (default: the embedded model)
+#        KODAK          image folder (default ../shared/data/kodak)
+#        KODAK_N        use the first N images (default all)
+#        RUNS           runs per median (default 5)
+#        THREADS        worker threads (default 2)
+#        BIG            size of the big RSS test, WxH (default 8000x6000;
+#                       empty: skip)
+#        PYTHON         interpreter with torch (default /usr/bin/python3;
+#                       empty: skip the float decode)
+set -eu
+B=${1:-build}
+S=$B/bench/speed
+KODAK=${KODAK:-../shared/data/kodak}
+RUNS=${RUNS:-5}
+THREADS=${THREADS:-2}
+BIG=${BIG-8000x6000}
+PYTHON=${PYTHON-/usr/bin/python3}
+W=
+[ -n "${BENCH_WEIGHTS:-}" ] && W="--weights $BENCH_WEIGHTS"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+imgs=$(ls "$KODAK"/kodim*.png | head -n "${KODAK_N:-1000}")
+[ -n "$imgs" ] || { echo "speed.sh: no images in $KODAK" >&2; exit 1; }
+
+echo "== int8 peak of one core (register-only vpdpbusd loop)"
+$S peak | tee "$tmp/peak"
+echo "== per image: median of $RUNS runs, $THREADS threads, cpu: best"
+# shellcheck disable=SC2086
+$S time $W --threads "$THREADS" --runs "$RUNS" $imgs | tee "$tmp/time"
+
+first=$(echo "$imgs" | head -n 1)
+# shellcheck disable=SC2086
+$S encode $W "$first" "$tmp/k.dlic"
+# shellcheck disable=SC2086
+$S rss $W --threads "$THREADS" "$tmp/k.dlic" | tee "$tmp/rss_k"
+if [ -n "$BIG" ]; then
+    echo "== encoding a synthetic $BIG image for the RSS test"
+    # shellcheck disable=SC2086
+    $S encode $W --threads "$THREADS" "synth:$BIG" "$tmp/big.dlic"
+    # shellcheck disable=SC2086
+    $S rss $W --threads "$THREADS" "$tmp/big.dlic" | tee "$tmp/rss_big"
+fi
+
+M=$(sed -n 's/^# model .* M \([0-9]*\) NZ .*/\1/p' "$tmp/time")
+NZ=$(sed -n 's/^# model .* NZ \([0-9]*\):.*/\1/p' "$tmp/time")
+if [ -n "$PYTHON" ]; then
+    echo "== PyTorch float decode (h_s + g_s, N=$NZ M=$M, 768x512, $THREADS threads)"
+    "$PYTHON" bench/float_decode.py --threads "$THREADS" --runs "$RUNS" --N "$NZ" --M "$M" \
+        | tee "$tmp/float" || echo "float_decode_ms 0" > "$tmp/float"
+fi
+
+echo
+echo "== summary (medians over images)"
+awk -v peak="$(awk '{print $2}' "$tmp/peak")" -v threads="$THREADS" \
+    -v fl="$(awk '{print $2}' "$tmp/float" 2>/dev/null || echo 0)" \
+    -v rk="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_k")" \
+    -v rb="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_big" 2>/dev/null)" \
+    -v big="$BIG" '
+function med(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+}
+/^# model/ { for (i = 1; i <= NF; i++) { if ($i == "encode") em = $(i+1); if ($i == "decode") dm = $(i+1) } }
+/^kodim/ { n++; e[n] = $4; d[n] = $5; ge[n] = $6; gd[n] = $7 }
+END {
+    me = med(e, n); md = med(d, n); mge = med(ge, n); mgd = med(gd, n)
+    printf "%-34s %10s\n", "metric", "value"
+    printf "%-34s %10d\n", "images", n
+    printf "%-34s %10.0f\n", "encode MAC/pixel", em
+    printf "%-34s %10.0f\n", "decode MAC/pixel", dm
+    printf "%-34s %10.1f\n", "encode ms (median)", me
+    printf "%-34s %10.1f\n", "decode ms (median)", md
+    printf "%-34s %10.1f\n", "encode GMAC/s", mge
+    printf "%-34s %10.1f\n", "decode GMAC/s", mgd
+    printf "%-34s %10.1f\n", "int8 peak GMAC/s per core", peak
+    if (peak > 0) printf "%-34s %9.1f%%\n", "decode fraction of peak x threads", 100 * mgd / (peak * threads)
+    if (fl > 0) printf "%-34s %10.1f\n", "PyTorch float decode ms", fl
+    if (fl > 0) printf "%-34s %9.2fx\n", "speedup vs float decode", fl / md
+    printf "%-34s %10.1f\n", "peak RSS MB, Kodak decode", rk / 1024
+    if (rb != "") printf "%-34s %10.1f\n", "peak RSS MB, " big " decode", rb / 1024
+}' "$tmp/time"
