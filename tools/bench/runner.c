@@ -94,7 +94,8 @@ done:
     return r;
 }
 
-static void run_job(pool *p, size_t job)
+/* Returns the number of points measured (not taken from the cache). */
+static size_t run_job(pool *p, size_t job)
 {
     bench_run *r = p->r;
     size_t c = job / r->nimages, i = job % r->nimages;
@@ -102,6 +103,7 @@ static void run_job(pool *p, size_t job)
     const bench_image *im = &r->images[i];
     char tmpdir[4096] = "", src[4200] = "", err[IO_ERR_SIZE];
     bench_job_env env = { r->model, NULL, NULL };
+    size_t measured = 0;
 
     for (size_t k = 0; k < e->nq && !*r->stop; k++) {
         size_t idx = bench_pt_index(r, c, k, i);
@@ -130,6 +132,7 @@ static void run_job(pool *p, size_t job)
         }
         bench_point pt;
         int ok = measure(e, &env, im, e->q[k], &pt, err) == 0;
+        measured++;
         pthread_mutex_lock(&p->lock);
         p->done++;
         if (ok) {
@@ -159,6 +162,7 @@ cleanup:
         unlink(src);
     if (tmpdir[0])
         rmdir(tmpdir);
+    return measured;
 }
 
 static void *worker(void *arg)
@@ -170,16 +174,16 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (job >= p->njobs || *p->r->stop)
             break;
-        run_job(p, job);
-        if (!p->r->tty && !*p->r->stop) {
-            pthread_mutex_lock(&p->lock);
-            p->jobs_done++;
+        size_t measured = run_job(p, job);
+        pthread_mutex_lock(&p->lock);
+        p->jobs_done++;
+        if (!p->r->tty && !*p->r->stop && measured) {
             const bench_run *r = p->r;
             fprintf(stderr, "dlic-bench: [%zu/%zu] %s %s\n", p->jobs_done,
                     p->njobs, r->codecs[job / r->nimages].codec->id,
                     r->images[job % r->nimages].name);
-            pthread_mutex_unlock(&p->lock);
         }
+        pthread_mutex_unlock(&p->lock);
     }
     return NULL;
 }
