@@ -10,9 +10,9 @@ Post-training quantization, mapped onto the specification:
   Pixels in and out are the integers 0..255 (SPEC §5.3); model.py feeds
   g_a with x - 0.5 (x in [0, 1]) and adds 0.5 to g_s's output, so the
   pixel step is 1/255 and the offsets fold into the first bias of g_a
-  (exact except within 2 pixels of the border, where the float model's
-  zero padding means mid-gray and the integer one black) and the last
-  bias of g_s (exact).  --legacy-255 exports checkpoints of the earlier
+  and the last
+  bias of g_s (exact; g_a's first layer pads with -0.5 in training, which
+  is the integer network's black padding).  --legacy-255 exports checkpoints of the earlier
   convention (pixels in [0, 255] units in and out).  The latent Y has step s_y = (99.999th percentile of |y|) /
   YMAX with YMAX = 4095 (§5.3, §8.1); the hyper-latent Z has step 1
   because training rounds z to integers; its clamp range [-zr, zr] is
