@@ -29,25 +29,15 @@ static int plan(const dlic_dec_params *p, const dlic_header *h, shapes *s)
                gh != s->hp || gw != s->wp || gc != 3, DLIC_ERR_BAD_MODEL);
     if (!p->max_memory)
         return DLIC_OK;
-    size_t zb, pb, yb, gb, ob, need = 0, stage;
+    size_t zb, ob, need = 0;
     DLIC_TRY(dlic_tensor_bytes(s->zh, s->zw, m->NZ, &zb));
-    DLIC_TRY(dlic_tensor_bytes(ph, pw, pc, &pb));
-    DLIC_TRY(dlic_tensor_bytes(s->yh, s->yw, m->M, &yb));
-    DLIC_TRY(dlic_tensor_bytes(gh, gw, gc, &gb));
     DLIC_TRY(dlic_tensor_bytes(h->height, h->width, 3, &ob));
     ob /= 2;   /* 8-bit output */
-    (void)gb;  /* g_s runs in stripes straight into the output */
-    /* Live sets: Z + h_s + P, P + YH, YH + g_s + output. */
-    const size_t stages[3][3] = {
-        { zb, wc, pb }, { pb, yb, 0 }, { yb, wd, ob },
-    };
-    for (unsigned i = 0; i < 3; i++) {
-        stage = 0;
-        for (unsigned j = 0; j < 3; j++)
-            DLIC_CHECK(dlic_add_size(stage, stages[i][j], &stage), DLIC_ERR_LIMIT);
-        if (stage > need)
-            need = stage;
-    }
+    /* h_s, the latent decoding and g_s run as one row pipeline (decode_y):
+     * live are Z, the row windows of both transforms and the output. */
+    const size_t live[4] = { zb, wc, wd, ob };
+    for (unsigned i = 0; i < 4; i++)
+        DLIC_CHECK(dlic_add_size(need, live[i], &need), DLIC_ERR_LIMIT);
     DLIC_CHECK(need > p->max_memory, DLIC_ERR_LIMIT);
     return DLIC_OK;
 }
@@ -83,38 +73,70 @@ static int decode_z(const struct dlic_model *m, const uint8_t *buf, size_t size,
     return dlic_rc_dec_finish(&d);
 }
 
-/* SPEC §7.4 and the decoder side of §6. */
-static int decode_y(const struct dlic_model *m, int q, const uint8_t *buf,
-                    size_t size, const dlic_tensor *P, dlic_tensor *YH)
+/* The latent is decoded row by row between the two transforms (SPEC §2):
+ * g_s asks for YH rows in order; each stripe of them is decoded from the
+ * stripe of P that h_s computes on demand, so neither P nor YH is ever
+ * held whole and memory grows with the width only. */
+typedef struct ydec {
+    const struct dlic_model *m;
+    dlic_nn_exec *x;
+    const uint32_t *igq;
+    const int32_t *lq;
+    dlic_rc_dec d;
+    dlic_nn_stream *hs;         /* h_s on Z */
+    int16_t *yh;                /* YH rows [y0, y0 + n) */
+    size_t y0, n, cap, yw, yh_rows;
+} ydec;
+
+/* SPEC §7.4 and the decoder side of §6, for P rows [y, y + n) from h_s. */
+static int decode_y(void *opaque, size_t y, size_t n, const int16_t *P)
 {
+    ydec *s = opaque;
+    const struct dlic_model *m = s->m;
     const unsigned M = m->M;
     const int ymax = m->YMAX;
-    const uint32_t *igq = m->igq + (size_t)q * M;
-    const int32_t *lq = m->lq + (size_t)q * M;
-    dlic_rc_dec d;
-    DLIC_TRY(dlic_rc_dec_init(&d, buf, size));
-    for (size_t y = 0; y < YH->h; y++) {
-        for (size_t x = 0; x < YH->w; x++) {
-            const size_t i = y * YH->w + x;
-            const int16_t *p = P->data + i * 2 * M;
-            int16_t *yh = YH->data + i * M;
-            for (unsigned c = 0; c < M; c++) {
-                int64_t idx = dlic_rshr64((int64_t)p[M + c] + lq[c], m->KS);
-                idx = idx < 0 ? 0 : idx > m->NS - 1 ? m->NS - 1 : idx;
-                int32_t s = dlic_rc_dec_value(&d, &m->gt[idx]);
-                /* |S| < 2^31 and IGQ <= 2^28: the product fits an i64. */
-                int64_t v = p[c] + dlic_rshr64((int64_t)s * igq[c], 16);
-                yh[c] = (int16_t)dlic_clamp32(v, -ymax, ymax);
-            }
-        }
-        DLIC_CHECK(d.error, d.error);   /* sticky: once per row is enough */
+    if (n > s->cap) {
+        size_t bytes;
+        DLIC_TRY(dlic_tensor_bytes(n, s->yw, M, &bytes));
+        int16_t *b = realloc(s->yh, bytes);
+        DLIC_CHECK(!b, DLIC_ERR_NOMEM);
+        s->yh = b, s->cap = n;
     }
-    return dlic_rc_dec_finish(&d);
+    for (size_t i = 0; i < n * s->yw; i++) {
+        const int16_t *p = P + i * 2 * M;
+        int16_t *yh = s->yh + i * M;
+        for (unsigned c = 0; c < M; c++) {
+            int64_t idx = dlic_rshr64((int64_t)p[M + c] + s->lq[c], m->KS);
+            idx = idx < 0 ? 0 : idx > m->NS - 1 ? m->NS - 1 : idx;
+            int32_t v = dlic_rc_dec_value(&s->d, &m->gt[idx]);
+            /* |S| < 2^31 and IGQ <= 2^28: the product fits an i64. */
+            int64_t r = p[c] + dlic_rshr64((int64_t)v * s->igq[c], 16);
+            yh[c] = (int16_t)dlic_clamp32(r, -ymax, ymax);
+        }
+        if ((i + 1) % s->yw == 0)
+            DLIC_CHECK(s->d.error, s->d.error);   /* sticky: once per row is enough */
+    }
+    s->y0 = y, s->n = n;
+    if (y + n == s->yh_rows) {
+        DLIC_TRY(dlic_rc_dec_finish(&s->d));
+        dlic_nn_progress(s->x);
+    }
+    return DLIC_OK;
+}
+
+/* g_s's input: row y of YH. */
+static int get_yh(void *opaque, size_t y, int16_t *row)
+{
+    ydec *s = opaque;
+    while (y >= s->y0 + s->n)
+        DLIC_TRY(dlic_nn_stream_pull(s->hs, s->y0 + s->n + 1));
+    memcpy(row, s->yh + (y - s->y0) * s->yw * s->m->M, s->yw * s->m->M * sizeof(int16_t));
+    return DLIC_OK;
 }
 
 /* SPEC §3.3 crop and §3.1 output colour model, for n rows of g_s output
  * from row y0 (wp x 3 each). g_s clamps to [0, 255]. */
-static void store_pixels(void *opaque, size_t y0, size_t n, const int16_t *rows)
+static int store_pixels(void *opaque, size_t y0, size_t n, const int16_t *rows)
 {
     dlic_picture *pic = opaque;
     const int gray = pic->colour == DLIC_GRAY;
@@ -129,12 +151,14 @@ static void store_pixels(void *opaque, size_t y0, size_t n, const int16_t *rows)
             for (size_t x = 0; x < 3 * (size_t)pic->width; x++)
                 dst[x] = (uint8_t)src[x];
     }
+    return DLIC_OK;
 }
 
-static void get_row(void *opaque, size_t y, int16_t *row)
+static int get_row(void *opaque, size_t y, int16_t *row)
 {
     const dlic_tensor *t = opaque;
     memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
+    return DLIC_OK;
 }
 
 static int copy_meta(const uint8_t *src, size_t size, const uint8_t **dst)
@@ -166,35 +190,34 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     if (x->progress)
         x->progress(x->opaque, 0);
 
-    dlic_tensor Z, P = { 0 }, YH = { 0 };
-    int r = alloc_tensor(&Z, s.zh, s.zw, m->NZ);
-    if (!r && !(r = decode_z(m, c.zlat, c.zlat_size, &Z))) {
-        dlic_nn_progress(x);
-        r = dlic_transform_run(x, &m->t[DLIC_H_S], &Z, &P);
-    }
-    free(Z.data);
-    if (!r && !(r = alloc_tensor(&YH, s.yh, s.yw, m->M)))
-        r = decode_y(m, h->quality, c.ylat, c.ylat_size, &P, &YH);
-    free(P.data);
-    if (r) {
-        free(YH.data);
-        return r;
-    }
-
     pic->width = h->width;
     pic->height = h->height;
     pic->colour = h->colour;
     pic->stride = (size_t)h->width * (h->colour == DLIC_RGB ? 3 : 1);
     size_t bytes;
-    r = dlic_mul_size(pic->stride, h->height, &bytes) ? DLIC_ERR_LIMIT : DLIC_OK;
+    DLIC_CHECK(dlic_mul_size(pic->stride, h->height, &bytes), DLIC_ERR_LIMIT);
+
+    dlic_tensor Z;
+    ydec yd = {
+        .m = m, .x = x, .igq = m->igq + (size_t)h->quality * m->M,
+        .lq = m->lq + (size_t)h->quality * m->M, .yw = s.yw, .yh_rows = s.yh,
+    };
+    int r = alloc_tensor(&Z, s.zh, s.zw, m->NZ);
+    if (!r && !(r = decode_z(m, c.zlat, c.zlat_size, &Z))) {
+        dlic_nn_progress(x);
+        r = dlic_rc_dec_init(&yd.d, c.ylat, c.ylat_size);
+    }
+    if (!r)
+        r = dlic_nn_stream_open(&yd.hs, x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z,
+                                decode_y, &yd);
     if (!r && !(pic->data = malloc(bytes)))
         r = DLIC_ERR_NOMEM;
-    if (!r) {
-        dlic_nn_progress(x);
-        r = dlic_transform_stream(x, &m->t[DLIC_G_S], YH.h, YH.w, get_row, &YH,
+    if (!r)
+        r = dlic_transform_stream(x, &m->t[DLIC_G_S], s.yh, s.yw, get_yh, &yd,
                                   store_pixels, pic);
-    }
-    free(YH.data);
+    dlic_nn_stream_close(&yd.hs);
+    free(yd.yh);
+    free(Z.data);
     if (!r && !(r = copy_meta(c.icc, c.icc_size, &pic->icc)))
         pic->icc_size = c.icc_size;
     if (!r && !(r = copy_meta(c.exif, c.exif_size, &pic->exif)))

@@ -28,7 +28,7 @@ static int check_picture(const dlic_picture *pic)
 
 /* Row y of X: SPEC §3.3 edge replication; gray is fed as R = G = B
  * (SPEC §3.1). g_a asks for the rows one at a time, so X is never whole. */
-static void pad_input(void *opaque, size_t y, int16_t *dst)
+static int pad_input(void *opaque, size_t y, int16_t *dst)
 {
     const dlic_picture *pic = opaque;
     const size_t ch = pic->colour == DLIC_RGB ? 3 : 1;
@@ -40,12 +40,21 @@ static void pad_input(void *opaque, size_t y, int16_t *dst)
         dst[3 * x + 1] = px[ch == 3 ? 1 : 0];
         dst[3 * x + 2] = px[ch == 3 ? 2 : 0];
     }
+    return DLIC_OK;
 }
 
-static void put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
+static int put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
 {
     dlic_tensor *t = opaque;
     memcpy(t->data + y * t->w * t->c, rows, n * t->w * t->c * sizeof(int16_t));
+    return DLIC_OK;
+}
+
+static int get_row(void *opaque, size_t y, int16_t *row)
+{
+    const dlic_tensor *t = opaque;
+    memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
+    return DLIC_OK;
 }
 
 /* SPEC §7.3 */
@@ -61,27 +70,34 @@ static int code_z(const struct dlic_model *m, const dlic_tensor *Z,
     return dlic_rc_enc_finish(&e, buf, size);
 }
 
-/* SPEC §6 encoder side and §7.4 */
-static int code_y(const struct dlic_model *m, int q, const dlic_tensor *Y,
-                  const dlic_tensor *P, uint8_t **buf, size_t *size)
-{
-    const unsigned M = m->M;
-    const uint32_t *gq = m->gq + (size_t)q * M;
-    const int32_t *lq = m->lq + (size_t)q * M;
+/* The latent is coded as h_s produces its rows of P (SPEC §2), so P is
+ * never held whole. */
+typedef struct yenc {
+    const struct dlic_model *m;
+    const uint32_t *gq;
+    const int32_t *lq;
+    const dlic_tensor *Y;
     dlic_rc_enc e;
-    dlic_rc_enc_init(&e);
-    const size_t n = Y->h * Y->w;
-    for (size_t i = 0; i < n; i++) {
-        const int16_t *y = Y->data + i * M, *p = P->data + i * 2 * M;
+} yenc;
+
+/* SPEC §6 encoder side and §7.4, for P rows [y0, y0 + n). */
+static int code_y(void *opaque, size_t y0, size_t n, const int16_t *P)
+{
+    yenc *s = opaque;
+    const struct dlic_model *m = s->m;
+    const unsigned M = m->M;
+    const size_t first = y0 * s->Y->w, count = n * s->Y->w;
+    for (size_t i = 0; i < count; i++) {
+        const int16_t *y = s->Y->data + (first + i) * M, *p = P + i * 2 * M;
         for (unsigned c = 0; c < M; c++) {
-            int64_t idx = dlic_rshr64((int64_t)p[M + c] + lq[c], m->KS);
+            int64_t idx = dlic_rshr64((int64_t)p[M + c] + s->lq[c], m->KS);
             idx = idx < 0 ? 0 : idx > m->NS - 1 ? m->NS - 1 : idx;
             /* |Y - MU| < 2^16 and GQ <= 2^28, so |S| < 2^28. */
-            int64_t s = dlic_rshr64((int64_t)(y[c] - p[c]) * gq[c], 16);
-            dlic_rc_enc_value(&e, &m->gt[idx], (int32_t)s);
+            int64_t v = dlic_rshr64((int64_t)(y[c] - p[c]) * s->gq[c], 16);
+            dlic_rc_enc_value(&s->e, &m->gt[idx], (int32_t)v);
         }
     }
-    return dlic_rc_enc_finish(&e, buf, size);
+    return DLIC_OK;
 }
 
 /* Shapes and peak working memory of the whole pipeline, checked against
@@ -101,14 +117,13 @@ static int plan(const dlic_enc_params *p, size_t hp, size_t wp)
                ph != yh || pw != yw || pc != 2u * m->M, DLIC_ERR_BAD_MODEL);
     if (!p->max_memory)
         return DLIC_OK;
-    (void)xb;  /* g_a reads the picture row by row */
+    (void)xb, (void)pb;  /* g_a reads the picture, code_y takes P, by rows */
     DLIC_TRY(dlic_tensor_bytes(yh, yw, yc, &yb));
     DLIC_TRY(dlic_tensor_bytes(zh, zw, zc, &zb));
-    DLIC_TRY(dlic_tensor_bytes(ph, pw, pc, &pb));
-    /* Live sets: g_a + Y, Y + h_a + Z, Y + Z + h_s + P, then Y + Z + P
-     * and the coded streams (about the size of Y at worst). */
+    /* Live sets: g_a + Y, Y + h_a + Z, Y + Z + h_s and the coded streams
+     * (about the size of Y at worst). */
     const size_t stages[4][4] = {
-        { 0, wa, yb, 0 }, { yb, wb, zb, 0 }, { yb, zb, wc, pb }, { yb, zb, pb, yb },
+        { 0, wa, yb, 0 }, { yb, wb, zb, 0 }, { yb, zb, wc, yb }, { yb, zb, yb, 0 },
     };
     for (unsigned s = 0; s < 4; s++) {
         stage = 0;
@@ -143,7 +158,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     if (x->progress)
         x->progress(x->opaque, 0);
 
-    dlic_tensor Y = { NULL, hp / LATENT_STRIDE, wp / LATENT_STRIDE, m->M }, Z = { 0 }, P = { 0 };
+    dlic_tensor Y = { NULL, hp / LATENT_STRIDE, wp / LATENT_STRIDE, m->M }, Z = { 0 };
     uint8_t *zbuf = NULL, *ybuf = NULL;
     size_t zsize = 0, ysize = 0, ybytes;
     int r = dlic_tensor_bytes(Y.h, Y.w, Y.c, &ybytes);
@@ -158,13 +173,18 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
                                    put_rows, &Y)))
         goto done;
     if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
-        (r = dlic_transform_run(x, &m->t[DLIC_H_S], &Z, &P)))
-        goto done;
-
-    if ((r = code_z(m, &Z, &zbuf, &zsize)))
+        (r = code_z(m, &Z, &zbuf, &zsize)))
         goto done;
     dlic_nn_progress(x);
-    if ((r = code_y(m, p->quality, &Y, &P, &ybuf, &ysize)))
+    yenc ye = { .m = m, .gq = m->gq + (size_t)p->quality * m->M,
+                .lq = m->lq + (size_t)p->quality * m->M, .Y = &Y };
+    dlic_rc_enc_init(&ye.e);
+    r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z, code_y, &ye);
+    if (r) {
+        dlic_rc_enc_free(&ye.e);
+        goto done;
+    }
+    if ((r = dlic_rc_enc_finish(&ye.e, &ybuf, &ysize)))
         goto done;
 
     const dlic_header h = {
@@ -184,7 +204,6 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
 done:
     free(Y.data);
     free(Z.data);
-    free(P.data);
     free(zbuf);
     free(ybuf);
     return r;

@@ -125,10 +125,15 @@ static int make_plan(const dlic_transform *t, size_t h, size_t w, size_t stripe,
     return DLIC_OK;
 }
 
-/* Stripe 0 (automatic): the largest power of two within STRIPE_BUDGET. */
+/* Stripe 0 (automatic): the largest power of two within STRIPE_BUDGET,
+ * unless the DLIC_STRIPE environment variable sets one (for tests: every
+ * stripe height gives the same bytes). */
 static int auto_plan(const dlic_transform *t, size_t h, size_t w, size_t stripe,
                      plan *P)
 {
+    const char *env = stripe ? NULL : getenv("DLIC_STRIPE");
+    if (env && atol(env) > 0)
+        stripe = (size_t)atol(env);
     DLIC_TRY(make_plan(t, h, w, stripe ? stripe : 1, P));
     if (stripe)
         return DLIC_OK;
@@ -236,13 +241,14 @@ typedef struct lstate {
     const void *packed;
 } lstate;
 
-typedef struct run {
+struct dlic_nn_stream {
     dlic_nn_exec *x;
     const dlic_nn_dsp *dsp;
-    dlic_pool *pool;
+    dlic_pool *pool, *own_pool;
     unsigned threads;
-    const plan *P;
+    plan P;
     lstate S[DLIC_MODEL_MAX_LAYERS];
+    void *own[DLIC_MODEL_MAX_LAYERS];  /* packed weights not cached */
     int16_t *out;               /* last layer's output rows of one step */
     uint8_t *scratch;           /* threads x sstride bytes */
     size_t sstride;
@@ -250,7 +256,8 @@ typedef struct run {
     void *get_opaque;
     dlic_put_rows put_rows;
     void *put_opaque;
-} run;
+    int err;                    /* sticky: a callback failed */
+};
 
 typedef struct step {
     const dlic_conv_args *a;
@@ -268,36 +275,37 @@ static void step_job(void *opaque, unsigned i)
     s->fn(s->a, (unsigned)a, (unsigned)b, s->scratch ? s->scratch + i * s->sstride : NULL);
 }
 
-static void produce(run *R, unsigned i, size_t target);
+static int produce(dlic_nn_stream *R, unsigned i, size_t target);
 
 /* Make input rows [0, need) of layer i available in its ring. */
-static void ensure_input(run *R, unsigned i, size_t need)
+static int ensure_input(dlic_nn_stream *R, unsigned i, size_t need)
 {
     lstate *S = &R->S[i];
     if (S->avail >= need)
-        return;
+        return DLIC_OK;
     if (i == 0) {
         const size_t row = S->p->w * S->p->c;
         for (; S->avail < need; S->avail++)
-            R->get_row(R->get_opaque, S->avail, S->ring + (S->avail % S->p->ring) * row);
-        return;
+            DLIC_TRY(R->get_row(R->get_opaque, S->avail,
+                                S->ring + (S->avail % S->p->ring) * row));
+        return DLIC_OK;
     }
     const unsigned sh = R->S[i - 1].l->shuffle;
-    produce(R, i - 1, (need + sh - 1) / sh);
+    return produce(R, i - 1, (need + sh - 1) / sh);
 }
 
 /* Compute V rows of layer i up to target (exclusive). */
-static void produce(run *R, unsigned i, size_t target)
+static int produce(dlic_nn_stream *R, unsigned i, size_t target)
 {
     lstate *S = &R->S[i];
     const dlic_layer *l = S->l;
     const lplan *p = S->p;
-    const unsigned last = i + 1 == R->P->n, pad = (l->k - 1) / 2;
+    const unsigned last = i + 1 == R->P.n, pad = (l->k - 1) / 2;
     while (S->next < target) {
         const size_t y0 = S->next;
         const size_t n = target - y0 < p->chunk ? target - y0 : p->chunk;
         size_t need = (y0 + n - 1) * l->stride + pad + 1;
-        ensure_input(R, i, need < p->h ? need : p->h);
+        DLIC_TRY(ensure_input(R, i, need < p->h ? need : p->h));
 
         dlic_conv_args a = {
             .l = l, .src = S->ring, .h = (unsigned)p->h, .w = (unsigned)p->w,
@@ -327,111 +335,133 @@ static void produce(run *R, unsigned i, size_t target)
         dlic_pool_run(R->pool, parts, step_job, &st);
 
         S->next = y0 + n;
-        if (last)
-            R->put_rows(R->put_opaque, y0 * l->shuffle, n * l->shuffle, R->out);
-        else
-            R->S[i + 1].avail = S->next * l->shuffle;
         if (S->next == p->ho)
             dlic_nn_progress(R->x);
+        if (last)
+            DLIC_TRY(R->put_rows(R->put_opaque, y0 * l->shuffle, n * l->shuffle, R->out));
+        else
+            R->S[i + 1].avail = S->next * l->shuffle;
     }
+    return DLIC_OK;
+}
+
+void dlic_nn_stream_close(dlic_nn_stream **s)
+{
+    dlic_nn_stream *R = s ? *s : NULL;
+    if (!R)
+        return;
+    free(R->scratch);
+    free(R->out);
+    for (unsigned i = 0; i < R->P.n; i++) {
+        free(R->S[i].ring);
+        free(R->own[i]);
+    }
+    dlic_pool_close(&R->own_pool);
+    free(R);
+    *s = NULL;
+}
+
+int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transform *t,
+                        size_t h, size_t w, dlic_get_row get_row, void *get_opaque,
+                        dlic_put_rows put_rows, void *put_opaque)
+{
+    *s = NULL;
+    DLIC_CHECK(!t->nlayers, DLIC_ERR_INVALID_ARG);
+    /* The kernels index with unsigned; model shapes keep dims far below. */
+    DLIC_CHECK(h > UINT32_MAX / 4 || w > UINT32_MAX / 4, DLIC_ERR_LIMIT);
+    dlic_nn_stream *R = calloc(1, sizeof(*R));
+    DLIC_CHECK(!R, DLIC_ERR_NOMEM);
+    *s = R;     /* from here on, dlic_nn_stream_close() cleans up */
+    R->x = x, R->dsp = x->dsp;
+    R->get_row = get_row, R->get_opaque = get_opaque;
+    R->put_rows = put_rows, R->put_opaque = put_opaque;
+    int r = auto_plan(t, h, w, x->stripe, &R->P);
+    const lplan *last = &R->P.L[t->nlayers - 1];
+    if (!r && (last->oh > UINT32_MAX / 4 || last->ow > UINT32_MAX / 4))
+        r = DLIC_ERR_LIMIT;
+
+    if (!r && x->engine && x->engine->pool)
+        R->pool = x->engine->pool;
+    else if (!r && !x->engine && x->threads > 1 && !(r = dlic_pool_open(&R->own_pool, x->threads)))
+        R->pool = R->own_pool;
+    R->threads = dlic_pool_threads(R->pool);
+    if (R->threads > x->threads)
+        R->threads = x->threads ? x->threads : 1;
+
+    const void *packed[DLIC_MODEL_MAX_LAYERS];
+    if (!r)
+        r = get_packed(x->engine, R->dsp, t, packed, R->own);
+    for (unsigned i = 0; !r && i < t->nlayers; i++) {
+        size_t b;
+        R->S[i] = (lstate){ .l = &t->layer[i], .p = &R->P.L[i], .packed = packed[i] };
+        if ((r = dlic_tensor_bytes(R->P.L[i].ring, R->P.L[i].w, R->P.L[i].c, &b)))
+            break;
+        if (!(R->S[i].ring = malloc(b ? b : 1)))
+            r = DLIC_ERR_NOMEM;
+        if (!r && R->dsp->scratch_size) {
+            const size_t sz = R->dsp->scratch_size(&t->layer[i], (unsigned)R->P.L[i].w);
+            if (sz > SIZE_MAX - 64)
+                r = DLIC_ERR_LIMIT;
+            else if ((sz + 63) / 64 * 64 > R->sstride)
+                R->sstride = (sz + 63) / 64 * 64;
+        }
+    }
+    size_t ob, sb;
+    if (!r && !(r = dlic_tensor_bytes(last->chunk * t->layer[t->nlayers - 1].shuffle,
+                                      last->ow, last->oc, &ob)) &&
+        !(R->out = malloc(ob ? ob : 1)))
+        r = DLIC_ERR_NOMEM;
+    if (!r && R->sstride) {
+        if (dlic_mul_size(R->sstride, R->threads, &sb))
+            r = DLIC_ERR_LIMIT;
+        else if (!(R->scratch = alloc64(sb)))
+            r = DLIC_ERR_NOMEM;
+    }
+    if (r)
+        dlic_nn_stream_close(s);
+    return r;
+}
+
+int dlic_nn_stream_pull(dlic_nn_stream *R, size_t rows)
+{
+    if (R->err)
+        return R->err;
+    const lplan *last = &R->P.L[R->P.n - 1];
+    const unsigned sh = R->S[R->P.n - 1].l->shuffle;
+    /* Whole steps: a caller asking row by row still gets full stripes. */
+    size_t target = rows / sh + (rows % sh != 0);
+    if (target > last->ho - last->chunk)
+        target = last->ho;
+    else
+        target = (target + last->chunk - 1) / last->chunk * last->chunk;
+    return R->err = produce(R, R->P.n - 1, target);
 }
 
 int dlic_transform_stream(dlic_nn_exec *x, const dlic_transform *t, size_t h, size_t w,
                           dlic_get_row get_row, void *get_opaque,
                           dlic_put_rows put_rows, void *put_opaque)
 {
-    DLIC_CHECK(!t->nlayers, DLIC_ERR_INVALID_ARG);
-    /* The kernels index with unsigned; model shapes keep dims far below. */
-    DLIC_CHECK(h > UINT32_MAX / 4 || w > UINT32_MAX / 4, DLIC_ERR_LIMIT);
-    plan P;
-    DLIC_TRY(auto_plan(t, h, w, x->stripe, &P));
-    const lplan *last = &P.L[t->nlayers - 1];
-    DLIC_CHECK(last->oh > UINT32_MAX / 4 || last->ow > UINT32_MAX / 4, DLIC_ERR_LIMIT);
-
-    run R = {
-        .x = x, .dsp = x->dsp, .P = &P, .get_row = get_row, .get_opaque = get_opaque,
-        .put_rows = put_rows, .put_opaque = put_opaque,
-    };
-    dlic_pool *tmp_pool = NULL;
-    const void *packed[DLIC_MODEL_MAX_LAYERS];
-    void *own[DLIC_MODEL_MAX_LAYERS] = { NULL };
-    int r = DLIC_OK;
-
-    if (x->engine && x->engine->pool) {
-        R.pool = x->engine->pool;
-    } else if (!x->engine && x->threads > 1) {
-        if ((r = dlic_pool_open(&tmp_pool, x->threads)))
-            return r;
-        R.pool = tmp_pool;
-    }
-    R.threads = dlic_pool_threads(R.pool);
-    if (R.threads > x->threads)
-        R.threads = x->threads ? x->threads : 1;
-
-    if ((r = get_packed(x->engine, R.dsp, t, packed, own)))
-        goto done;
-    for (unsigned i = 0; i < t->nlayers; i++) {
-        size_t b;
-        R.S[i] = (lstate){ .l = &t->layer[i], .p = &P.L[i], .packed = packed[i] };
-        if ((r = dlic_tensor_bytes(P.L[i].ring, P.L[i].w, P.L[i].c, &b)))
-            goto done;
-        if (!(R.S[i].ring = malloc(b ? b : 1))) {
-            r = DLIC_ERR_NOMEM;
-            goto done;
-        }
-        if (R.dsp->scratch_size) {
-            const size_t s = R.dsp->scratch_size(&t->layer[i], (unsigned)P.L[i].w);
-            if (s == SIZE_MAX) {
-                r = DLIC_ERR_LIMIT;
-                goto done;
-            }
-            if ((s + 63) / 64 * 64 > R.sstride)
-                R.sstride = (s + 63) / 64 * 64;
-        }
-    }
-    size_t ob, sb;
-    if ((r = dlic_tensor_bytes(last->chunk * t->layer[t->nlayers - 1].shuffle,
-                               last->ow, last->oc, &ob)))
-        goto done;
-    if (!(R.out = malloc(ob ? ob : 1))) {
-        r = DLIC_ERR_NOMEM;
-        goto done;
-    }
-    if (R.sstride) {
-        if (dlic_mul_size(R.sstride, R.threads, &sb)) {
-            r = DLIC_ERR_LIMIT;
-            goto done;
-        }
-        if (!(R.scratch = alloc64(sb))) {
-            r = DLIC_ERR_NOMEM;
-            goto done;
-        }
-    }
-    produce(&R, t->nlayers - 1, last->ho);
-
-done:
-    free(R.scratch);
-    free(R.out);
-    for (unsigned i = 0; i < t->nlayers; i++) {
-        free(R.S[i].ring);
-        free(own[i]);
-    }
-    dlic_pool_close(&tmp_pool);
+    dlic_nn_stream *s;
+    DLIC_TRY(dlic_nn_stream_open(&s, x, t, h, w, get_row, get_opaque, put_rows, put_opaque));
+    const int r = dlic_nn_stream_pull(s, SIZE_MAX);
+    dlic_nn_stream_close(&s);
     return r;
 }
 
 /* ------------------------------------------------- whole-tensor wrapper */
 
-static void tensor_get_row(void *opaque, size_t y, int16_t *row)
+static int tensor_get_row(void *opaque, size_t y, int16_t *row)
 {
     const dlic_tensor *t = opaque;
     memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
+    return DLIC_OK;
 }
 
-static void tensor_put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
+static int tensor_put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
 {
     dlic_tensor *t = opaque;
     memcpy(t->data + y * t->w * t->c, rows, n * t->w * t->c * sizeof(int16_t));
+    return DLIC_OK;
 }
 
 int dlic_transform_run(dlic_nn_exec *x, const dlic_transform *t,

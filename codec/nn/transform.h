@@ -51,12 +51,24 @@ int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
 /* Streaming form: input rows are asked for in order, 0 to h - 1, each
  * written by get_row into a w x cin buffer; output rows are handed to
  * put_rows in order, n rows of ow x oc at a time. Memory grows with the
- * width, not the area. Returns DLIC_ERR_NOMEM or DLIC_ERR_LIMIT. */
-typedef void (*dlic_get_row)(void *opaque, size_t y, int16_t *row);
-typedef void (*dlic_put_rows)(void *opaque, size_t y, size_t n, const int16_t *rows);
+ * width, not the area. A callback returning nonzero stops the run, which
+ * returns that value; else DLIC_ERR_NOMEM or DLIC_ERR_LIMIT. */
+typedef int (*dlic_get_row)(void *opaque, size_t y, int16_t *row);
+typedef int (*dlic_put_rows)(void *opaque, size_t y, size_t n, const int16_t *rows);
 int dlic_transform_stream(dlic_nn_exec *x, const dlic_transform *t, size_t h, size_t w,
                           dlic_get_row get_row, void *get_opaque,
                           dlic_put_rows put_rows, void *put_opaque);
+
+/* The same as an object, so that two transforms can run interleaved (the
+ * decoder pulls h_s rows from within g_s's get_row): open, then pull until
+ * at least `rows` output rows have been put (any number of times, rows
+ * growing), then close. pull returns what the run above would. */
+typedef struct dlic_nn_stream dlic_nn_stream;
+int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transform *t,
+                        size_t h, size_t w, dlic_get_row get_row, void *get_opaque,
+                        dlic_put_rows put_rows, void *put_opaque);
+int dlic_nn_stream_pull(dlic_nn_stream *s, size_t rows);
+void dlic_nn_stream_close(dlic_nn_stream **s);
 
 /* out = t(in), through dlic_transform_stream(). in->c must equal the first
  * layer's cin. On success out->data is malloc'd; on failure
