@@ -1,4 +1,11 @@
 /* Weight and activation layouts of the SIMD kernels (see pack.h). */
+/* dlic_pack_row() runs for every input row of every layer; GCC's default
+ * -O2 cost model leaves its conversion loop scalar (see conv_c.c). Must
+ * precede the includes. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
 #include <string.h>
 
 #include "codec/common/common.h"
@@ -133,7 +140,16 @@ void dlic_pack_row(const dlic_pack_cfg *c, const dlic_layer *l, const int16_t *s
     uint8_t *d = dst;
     memset(d, 0, p * pix);
     d += p * pix;
-    if (c->g == 4) {
+    if ((size_t)cin * (c->g == 4 ? 1 : 2) == pix) {
+        /* No channel padding: one flat conversion (the common case). */
+        const size_t n = (size_t)w * cin;
+        if (c->g == 4)
+            for (size_t i = 0; i < n; i++)
+                d[i] = (uint8_t)src[i];          /* in [0, 255]: ilo/ihi checked */
+        else
+            memcpy(d, src, n * 2);
+        d += (size_t)w * pix;
+    } else if (c->g == 4) {
         for (unsigned x = 0; x < w; x++, d += pix, src += cin) {
             unsigned i = 0;
             for (; i < cin; i++)

@@ -27,11 +27,18 @@
 /* Automatic stripes: the largest power of two whose row windows fit. */
 #define STRIPE_BUDGET ((size_t)16 << 20)
 
+/* Row windows, output and scratch buffers of finished streams, kept for
+ * the next run of the context: fresh large blocks cost page faults every
+ * time (about a tenth of a Kodak decode). */
+#define CACHE_SLOTS 48
+
 struct dlic_nn_engine {
     const dlic_nn_dsp *dsp;
     const struct dlic_model *model;
     dlic_pool *pool;
     void *packed[4][DLIC_MODEL_MAX_LAYERS];
+    void *cache[CACHE_SLOTS];
+    size_t cache_size[CACHE_SLOTS];
 };
 
 int dlic_tensor_bytes(size_t h, size_t w, size_t c, size_t *bytes)
@@ -169,6 +176,36 @@ static void *alloc64(size_t n)
     return posix_memalign(&p, 64, n ? n : 64) ? NULL : p;
 }
 
+/* A 64-byte aligned block of at least n bytes, from e's cache if one fits
+ * (the smallest that does). */
+static void *get_block(dlic_nn_engine *e, size_t n)
+{
+    int best = -1;
+    for (int i = 0; e && i < CACHE_SLOTS; i++)
+        if (e->cache[i] && e->cache_size[i] >= n &&
+            (best < 0 || e->cache_size[i] < e->cache_size[best]))
+            best = i;
+    if (best < 0)
+        return alloc64(n);
+    void *p = e->cache[best];
+    e->cache[best] = NULL;
+    return p;
+}
+
+/* Give a block of n bytes back to e's cache (or free it). */
+static void put_block(dlic_nn_engine *e, void *p, size_t n)
+{
+    if (!p)
+        return;
+    for (int i = 0; e && i < CACHE_SLOTS; i++)
+        if (!e->cache[i]) {
+            e->cache[i] = p;
+            e->cache_size[i] = n;
+            return;
+        }
+    free(p);
+}
+
 int dlic_nn_engine_open(dlic_nn_engine **e, const dlic_nn_dsp *dsp,
                         const struct dlic_model *model, unsigned threads)
 {
@@ -193,6 +230,8 @@ void dlic_nn_engine_close(dlic_nn_engine **e)
     for (unsigned i = 0; i < 4; i++)
         for (unsigned j = 0; j < DLIC_MODEL_MAX_LAYERS; j++)
             free((*e)->packed[i][j]);
+    for (unsigned i = 0; i < CACHE_SLOTS; i++)
+        free((*e)->cache[i]);
     free(*e);
     *e = NULL;
 }
@@ -236,6 +275,7 @@ typedef struct lstate {
     const dlic_layer *l;
     const lplan *p;
     int16_t *ring;              /* input rows, slot r % p->ring */
+    size_t ring_bytes;
     size_t avail;               /* input rows [0, avail) have been made */
     size_t next;                /* next V row to compute */
     const void *packed;
@@ -250,8 +290,10 @@ struct dlic_nn_stream {
     lstate S[DLIC_MODEL_MAX_LAYERS];
     void *own[DLIC_MODEL_MAX_LAYERS];  /* packed weights not cached */
     int16_t *out;               /* last layer's output rows of one step */
+    size_t out_bytes;
     uint8_t *scratch;           /* threads x sstride bytes */
-    size_t sstride;
+    size_t sstride, scratch_bytes;
+    dlic_nn_engine *engine;     /* block cache, or NULL */
     dlic_get_row get_row;
     void *get_opaque;
     dlic_put_rows put_rows;
@@ -350,10 +392,10 @@ void dlic_nn_stream_close(dlic_nn_stream **s)
     dlic_nn_stream *R = s ? *s : NULL;
     if (!R)
         return;
-    free(R->scratch);
-    free(R->out);
+    put_block(R->engine, R->scratch, R->scratch_bytes);
+    put_block(R->engine, R->out, R->out_bytes);
     for (unsigned i = 0; i < R->P.n; i++) {
-        free(R->S[i].ring);
+        put_block(R->engine, R->S[i].ring, R->S[i].ring_bytes);
         free(R->own[i]);
     }
     dlic_pool_close(&R->own_pool);
@@ -372,7 +414,7 @@ int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transfor
     dlic_nn_stream *R = calloc(1, sizeof(*R));
     DLIC_CHECK(!R, DLIC_ERR_NOMEM);
     *s = R;     /* from here on, dlic_nn_stream_close() cleans up */
-    R->x = x, R->dsp = x->dsp;
+    R->x = x, R->dsp = x->dsp, R->engine = x->engine;
     R->get_row = get_row, R->get_opaque = get_opaque;
     R->put_rows = put_rows, R->put_opaque = put_opaque;
     int r = auto_plan(t, h, w, x->stripe, &R->P);
@@ -396,7 +438,8 @@ int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transfor
         R->S[i] = (lstate){ .l = &t->layer[i], .p = &R->P.L[i], .packed = packed[i] };
         if ((r = dlic_tensor_bytes(R->P.L[i].ring, R->P.L[i].w, R->P.L[i].c, &b)))
             break;
-        if (!(R->S[i].ring = malloc(b ? b : 1)))
+        R->S[i].ring_bytes = b;
+        if (!(R->S[i].ring = get_block(R->engine, b)))
             r = DLIC_ERR_NOMEM;
         if (!r && R->dsp->scratch_size) {
             const size_t sz = R->dsp->scratch_size(&t->layer[i], (unsigned)R->P.L[i].w);
@@ -409,12 +452,12 @@ int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transfor
     size_t ob, sb;
     if (!r && !(r = dlic_tensor_bytes(last->chunk * t->layer[t->nlayers - 1].shuffle,
                                       last->ow, last->oc, &ob)) &&
-        !(R->out = malloc(ob ? ob : 1)))
+        !(R->out = get_block(R->engine, R->out_bytes = ob)))
         r = DLIC_ERR_NOMEM;
     if (!r && R->sstride) {
         if (dlic_mul_size(R->sstride, R->threads, &sb))
             r = DLIC_ERR_LIMIT;
-        else if (!(R->scratch = alloc64(sb)))
+        else if (!(R->scratch = get_block(R->engine, R->scratch_bytes = sb)))
             r = DLIC_ERR_NOMEM;
     }
     if (r)
