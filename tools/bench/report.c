@@ -365,14 +365,22 @@ static void gp_plot(FILE *f, const curve *cv, size_t n, int msssim,
     fprintf(f, "\n");
 }
 
-static int plot(const curve *cv, size_t n, const bench_report_opts *o)
+static int plot(const curve *cv, size_t n, size_t nimages,
+                const bench_report_opts *o)
 {
     FILE *f = open_out(o, "rd.gp");
     if (!f)
         return -1;
+    const char *base = strrchr(o->data_dir, '/');
+    char title[300];
+    base = base && base[1] ? base + 1 : o->data_dir;
+    snprintf(title, sizeof(title), "%.200s, %zu images: rate-distortion",
+             base, nimages);
     fprintf(f, "# gnuplot script written by dlic-bench; run in its folder.\n"
             "set datafile separator ','\nset grid\nset key bottom right font ',9'\n"
-            "set xlabel 'bits per pixel'\nset title 'Kodak: rate-distortion'\n");
+            "set xlabel 'bits per pixel'\nset title ");
+    gp_str(f, title);
+    fprintf(f, "\n");
     static const char *const terms[2][2] = {
         { "pngcairo size 1100,800 font ',11'", "png" },
         { "svg size 1100,800 dynamic font ',11'", "svg" },
@@ -431,7 +439,7 @@ int bench_report(const bench_run *r, const bench_report_opts *o)
     fwrite(text, 1, len, stdout);
     fflush(stdout);
     free(text);
-    if (ret == 0 && o->plot && plot(cv, r->ncodecs, o))
+    if (ret == 0 && o->plot && plot(cv, r->ncodecs, r->nimages, o))
         ret = -1;
 done:
     free(cv);
