@@ -14,5 +14,12 @@ for t in probe rangecoder decode; do
         fails=$((fails + 1))
     fi
 done
+# The decode corpus through dlic-dec and train/refdec.py: same pixels or
+# same error (needs /usr/bin/python3 with numpy, as tests/cli/refdec.sh).
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    /usr/bin/python3 fuzz/differential.py "$B" || fails=$((fails + 1))
+else
+    echo "fuzz_replay.sh: no /usr/bin/python3 with numpy, differential check skipped"
+fi
 [ "$fails" -eq 0 ] || exit 1
 echo "fuzz_replay.sh: ok"
