@@ -128,8 +128,12 @@ static int decode_y(void *opaque, size_t y, size_t n, const int16_t *P)
 static int get_yh(void *opaque, size_t y, int16_t *row)
 {
     ydec *s = opaque;
-    while (y >= s->y0 + s->n)
-        DLIC_TRY(dlic_nn_stream_pull(s->hs, s->y0 + s->n + 1));
+    while (y >= s->y0 + s->n) {
+        const size_t had = s->y0 + s->n;
+        DLIC_TRY(dlic_nn_stream_pull(s->hs, had + 1));
+        /* h_s and g_s shapes chain (SPEC §8.3): rows always come. */
+        DLIC_CHECK(s->y0 + s->n == had, DLIC_ERR_BAD_MODEL);
+    }
     memcpy(row, s->yh + (y - s->y0) * s->yw * s->m->M, s->yw * s->m->M * sizeof(int16_t));
     return DLIC_OK;
 }
