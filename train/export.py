@@ -482,6 +482,7 @@ def psnr(a, b):
 
 def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
     log("   q | float bpp  PSNR  | int bpp  PSNR   (estimated bits)")
+    fcurve, icurve = [], []
     for q in qs:
         fb = fp = ib = ip = 0.0
         for p in paths:
@@ -497,6 +498,12 @@ def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
             ip += psnr(img, xi)
         n = len(paths)
         log(f" {q:3d} | {fb / n:8.4f} {fp / n:6.2f} | {ib / n:7.4f} {ip / n:6.2f}")
+        fcurve.append((fb / n, fp / n))
+        icurve.append((ib / n, ip / n))
+    if len(qs) >= 2:
+        from eval_kodak import bd_rate
+        log(f"BD-rate of the integer model vs the float model: "
+            f"{bd_rate(fcurve, icurve):+.2f}%")
 
 
 def main():
@@ -509,6 +516,8 @@ def main():
     ap.add_argument("--calib-crops", type=int, default=16)
     ap.add_argument("--eval-kodak", metavar="DIR", default=None)
     ap.add_argument("--eval-images", type=int, default=3)
+    ap.add_argument("--eval-q", default="0,50,100",
+                    help="qualities for --eval-kodak (comma-separated)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--legacy-255", action="store_true",
                     help="checkpoint from before model.py took x - 0.5: "
@@ -528,6 +537,7 @@ def main():
         names = sorted(n for n in os.listdir(a.eval_kodak) if n.endswith(".png"))
         evaluate(model, m, [os.path.join(a.eval_kodak, n)
                             for n in names[:a.eval_images]],
+                 qs=[int(v) for v in a.eval_q.split(",")],
                  centered=not a.legacy_255)
 
 
