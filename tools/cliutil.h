@@ -62,4 +62,13 @@ typedef struct cli_progress {
 void cli_progress_cb(void *opaque, int percent);
 void cli_progress_done(cli_progress *p);
 
+/* The settings every tool starts from: library defaults, then --threads,
+ * --cpu (when cpu_set), --weights (loaded into *loaded, which the caller
+ * frees with dlic_model_free) and the progress line when stderr is a
+ * terminal and not quiet. Prints the reason and returns nonzero when the
+ * model cannot be loaded. */
+int cli_settings(const char *prog, const char *weights, int threads,
+                 int cpu_set, unsigned cpu_mask, int quiet,
+                 cli_progress *progress, dlic_settings *s, dlic_model **loaded);
+
 #endif /* DLIC_TOOLS_CLIUTIL_H */

@@ -150,21 +150,11 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
 
-    dlic_default_settings(&s);
-    s.quality = o.quality;
-    s.threads = o.threads;
-    if (o.cpu_set)
-        s.cpu_mask = o.cpu_mask;
-    if (o.weights) {
-        if (cli_load_model(PROG, o.weights, &loaded))
-            return CLI_EXIT_FAIL;
-        s.model = loaded;
-    }
     cli_progress prog = { PROG, "encoding", 0, 0 };
-    if (!o.quiet && isatty(STDERR_FILENO)) {
-        s.progress = cli_progress_cb;
-        s.progress_opaque = &prog;
-    }
+    if (cli_settings(PROG, o.weights, o.threads, o.cpu_set, o.cpu_mask, o.quiet,
+                     &prog, &s, &loaded))
+        return CLI_EXIT_FAIL;
+    s.quality = o.quality;
 
     double t0 = cli_now();
     if (io_read_file(o.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {

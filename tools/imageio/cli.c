@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *cli_name(const char *path, int output)
 {
@@ -137,4 +138,25 @@ void cli_progress_done(cli_progress *p)
         fflush(stderr);
         p->shown = 0;
     }
+}
+
+int cli_settings(const char *prog, const char *weights, int threads,
+                 int cpu_set, unsigned cpu_mask, int quiet,
+                 cli_progress *progress, dlic_settings *s, dlic_model **loaded)
+{
+    dlic_default_settings(s);
+    s->threads = threads;
+    if (cpu_set)
+        s->cpu_mask = cpu_mask;
+    *loaded = NULL;
+    if (weights) {
+        if (cli_load_model(prog, weights, loaded))
+            return 1;
+        s->model = *loaded;
+    }
+    if (progress && !quiet && isatty(STDERR_FILENO)) {
+        s->progress = cli_progress_cb;
+        s->progress_opaque = progress;
+    }
+    return 0;
 }
