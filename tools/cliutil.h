@@ -62,13 +62,29 @@ typedef struct cli_progress {
 void cli_progress_cb(void *opaque, int percent);
 void cli_progress_done(cli_progress *p);
 
+/* What dlic-enc and dlic-dec share on their command lines. */
+typedef struct cli_common {
+    const char *in, *out, *weights;
+    int threads, verbose, quiet;
+    int cpu_set;
+    unsigned cpu_mask;
+    int only_files;              /* after "--" */
+} cli_common;
+
+/* Looks at argv[*i]: an input file, "--", or an option both codec tools
+ * take (-o, --weights, --threads, --cpu, -v, -quiet, --help through help(),
+ * --version). Returns 1 when it took the argument (advancing *i past a
+ * separate value), 0 when the caller should handle it, or CLI_EXIT_USAGE
+ * after printing a usage error. */
+int cli_common_arg(const char *prog, int argc, char **argv, int *i,
+                   cli_common *c, void (*help)(void));
+
 /* The settings every tool starts from: library defaults, then --threads,
- * --cpu (when cpu_set), --weights (loaded into *loaded, which the caller
- * frees with dlic_model_free) and the progress line when stderr is a
- * terminal and not quiet. Prints the reason and returns nonzero when the
- * model cannot be loaded. */
-int cli_settings(const char *prog, const char *weights, int threads,
-                 int cpu_set, unsigned cpu_mask, int quiet,
-                 cli_progress *progress, dlic_settings *s, dlic_model **loaded);
+ * --cpu, --weights (loaded into *loaded, which the caller frees with
+ * dlic_model_free) and the progress line when stderr is a terminal and not
+ * quiet. Prints the reason and returns nonzero when the model cannot be
+ * loaded. */
+int cli_settings(const char *prog, const cli_common *c, cli_progress *progress,
+                 dlic_settings *s, dlic_model **loaded);
 
 #endif /* DLIC_TOOLS_CLIUTIL_H */

@@ -36,75 +36,40 @@ static void help(void)
 }
 
 typedef struct dec_opts {
-    const char *in, *out, *weights;
-    int threads, verbose, quiet, format;
-    unsigned cpu_mask;
-    int cpu_set;
+    cli_common c;
+    int format;
 } dec_opts;
 
 static int parse_args(int argc, char **argv, dec_opts *o)
 {
-    int only_files = 0;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        int r;
+        const char *a = argv[i];
+        int r = cli_common_arg(PROG, argc, argv, &i, &o->c, help);
 
-        if (only_files || a[0] != '-' || !strcmp(a, "-")) {
-            if (o->in)
-                return cli_usage_error(PROG, "more than one input file ('%s')", a);
-            o->in = a;
+        if (r == 1)
             continue;
-        }
-        if (!strcmp(a, "--")) {
-            only_files = 1;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "-help")) {
-            help();
-            exit(0);
-        } else if (!strcmp(a, "--version") || !strcmp(a, "-version")) {
-            printf("%s %s\n", PROG, dlic_version());
-            exit(0);
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = 1;
-        } else if (!strcmp(a, "-quiet") || !strcmp(a, "--quiet")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--ppm") || !strcmp(a, "-ppm") ||
-                   !strcmp(a, "--pnm") || !strcmp(a, "-pnm")) {
+        if (r)
+            return r;
+        if (!strcmp(a, "--ppm") || !strcmp(a, "-ppm") ||
+            !strcmp(a, "--pnm") || !strcmp(a, "-pnm"))
             o->format = OUT_PNM;
-        } else if (!strcmp(a, "--png") || !strcmp(a, "-png")) {
+        else if (!strcmp(a, "--png") || !strcmp(a, "-png"))
             o->format = OUT_PNG;
-        } else if ((r = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
-            if (r < 0)
-                return cli_usage_error(PROG, "-o needs a file name");
-            if (o->out)
-                return cli_usage_error(PROG, "more than one -o");
-            o->out = v;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--weights", &v)) != 0) {
-            if (r < 0)
-                return cli_usage_error(PROG, "--weights needs a model file");
-            o->weights = v;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--threads", &v)) != 0) {
-            if (r < 0 || cli_parse_int(v, 0, 256, &o->threads))
-                return cli_usage_error(PROG, "--threads needs a number 0..256");
-        } else if ((r = cli_opt_value(argc, argv, &i, "--cpu", &v)) != 0) {
-            if (r < 0 || cli_parse_cpu(v, &o->cpu_mask))
-                return cli_usage_error(PROG, "--cpu must be scalar, avx2 or avx512");
-            o->cpu_set = 1;
-        } else {
+        else
             return cli_usage_error(PROG, "unknown option '%s'", a);
-        }
     }
-    if (!o->in)
+    if (!o->c.in)
         return cli_usage_error(PROG, "no input file");
-    if (o->out && o->format == OUT_AUTO) {
-        if (!strcmp(o->out, "-") || io_has_ext(o->out, "png"))
+    if (o->c.out && o->format == OUT_AUTO) {
+        if (!strcmp(o->c.out, "-") || io_has_ext(o->c.out, "png"))
             o->format = OUT_PNG;
-        else if (io_has_ext(o->out, "ppm") || io_has_ext(o->out, "pgm") ||
-                 io_has_ext(o->out, "pnm"))
+        else if (io_has_ext(o->c.out, "ppm") || io_has_ext(o->c.out, "pgm") ||
+                 io_has_ext(o->c.out, "pnm"))
             o->format = OUT_PNM;
         else
             return cli_usage_error(PROG, "%s: unknown output extension "
                                    "(use .png, .ppm, .pgm or .pnm, or --png/--ppm)",
-                                   o->out);
+                                   o->c.out);
     }
     return 0;
 }
@@ -124,20 +89,19 @@ int main(int argc, char **argv)
     r = parse_args(argc, argv, &o);
     if (r)
         return r;
-    const char *in_name = cli_name(o.in, 0);
-    const char *out_name = o.out ? cli_name(o.out, 1) : NULL;
-    if (o.out && !strcmp(o.out, "-") && isatty(STDOUT_FILENO)) {
+    const char *in_name = cli_name(o.c.in, 0);
+    const char *out_name = o.c.out ? cli_name(o.c.out, 1) : NULL;
+    if (o.c.out && !strcmp(o.c.out, "-") && isatty(STDOUT_FILENO)) {
         cli_error(PROG, out_name, "refusing to write binary data to a terminal");
         return CLI_EXIT_FAIL;
     }
 
     cli_progress prog = { PROG, "decoding", 0, 0 };
-    if (cli_settings(PROG, o.weights, o.threads, o.cpu_set, o.cpu_mask, o.quiet,
-                     &prog, &s, &loaded))
+    if (cli_settings(PROG, &o.c, &prog, &s, &loaded))
         return CLI_EXIT_FAIL;
 
     double t0 = cli_now();
-    if (io_read_file(o.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {
+    if (io_read_file(o.c.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {
         cli_error(PROG, in_name, "%s", err);
         goto done;
     }
@@ -173,19 +137,19 @@ int main(int argc, char **argv)
     img.icc = (uint8_t *)(uintptr_t)pic.icc;    /* read-only use */
     img.icc_size = pic.icc_size;
 
-    if (o.out) {
+    if (o.c.out) {
         r = o.format == OUT_PNM ? io_write_pnm(&img, &out, &out_size, err)
                                 : io_write_png(&img, &out, &out_size, err);
-        if (r || io_write_file(o.out, out, out_size, err)) {
+        if (r || io_write_file(o.c.out, out, out_size, err)) {
             cli_error(PROG, out_name, "%s", err);
             goto done;
         }
-    } else if (!o.quiet) {
+    } else if (!o.c.quiet) {
         fprintf(stderr, "%s: no output file given (no -o): decoded, but the "
                         "result is discarded\n", PROG);
     }
 
-    if (o.verbose && !o.quiet) {
+    if (o.c.verbose && !o.c.quiet) {
         const dlic_model *m = s.model;
         if (!m && dlic_model_default(&m) != DLIC_OK)
             m = NULL;
@@ -198,7 +162,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "Model:      %s (id %016llx%s)\n", dlic_model_name(m),
                     (unsigned long long)dlic_model_id(m),
                     dlic_model_is_test(m) ? ", test model" : "");
-        if (o.out)
+        if (o.c.out)
             fprintf(stderr, "Output:     %s (%s, %zu bytes)\n", out_name,
                     o.format == OUT_PNM ? (img.channels == 1 ? "PGM" : "PPM") : "PNG",
                     out_size);

@@ -61,64 +61,30 @@ static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
 }
 
 typedef struct enc_opts {
-    const char *in, *out, *weights;
-    int quality, threads, verbose, quiet, print_psnr;
-    unsigned cpu_mask;
-    int cpu_set;
+    cli_common c;
+    int quality, print_psnr;
 } enc_opts;
 
 static int parse_args(int argc, char **argv, enc_opts *o)
 {
-    int only_files = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
-        int r;
+        int r = cli_common_arg(PROG, argc, argv, &i, &o->c, help);
 
-        if (only_files || a[0] != '-' || !strcmp(a, "-")) {
-            if (o->in)
-                return cli_usage_error(PROG, "more than one input file ('%s')", a);
-            o->in = a;
+        if (r == 1)
             continue;
-        }
-        if (!strcmp(a, "--")) {
-            only_files = 1;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "-help")) {
-            help();
-            exit(0);
-        } else if (!strcmp(a, "--version") || !strcmp(a, "-version")) {
-            printf("%s %s\n", PROG, dlic_version());
-            exit(0);
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = 1;
-        } else if (!strcmp(a, "--print-psnr") || !strcmp(a, "-print_psnr")) {
+        if (r)
+            return r;
+        if (!strcmp(a, "--print-psnr") || !strcmp(a, "-print_psnr")) {
             o->print_psnr = 1;
-        } else if (!strcmp(a, "-quiet") || !strcmp(a, "--quiet")) {
-            o->quiet = 1;
-        } else if ((r = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
-            if (r < 0)
-                return cli_usage_error(PROG, "-o needs a file name");
-            if (o->out)
-                return cli_usage_error(PROG, "more than one -o");
-            o->out = v;
         } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
                 return cli_usage_error(PROG, "-q needs a quality 0..100");
-        } else if ((r = cli_opt_value(argc, argv, &i, "--weights", &v)) != 0) {
-            if (r < 0)
-                return cli_usage_error(PROG, "--weights needs a model file");
-            o->weights = v;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--threads", &v)) != 0) {
-            if (r < 0 || cli_parse_int(v, 0, 256, &o->threads))
-                return cli_usage_error(PROG, "--threads needs a number 0..256");
-        } else if ((r = cli_opt_value(argc, argv, &i, "--cpu", &v)) != 0) {
-            if (r < 0 || cli_parse_cpu(v, &o->cpu_mask))
-                return cli_usage_error(PROG, "--cpu must be scalar, avx2 or avx512");
-            o->cpu_set = 1;
         } else {
             return cli_usage_error(PROG, "unknown option '%s'", a);
         }
     }
-    if (!o->in)
+    if (!o->c.in)
         return cli_usage_error(PROG, "no input file");
     return 0;
 }
@@ -143,21 +109,20 @@ int main(int argc, char **argv)
     r = parse_args(argc, argv, &o);
     if (r)
         return r;
-    const char *in_name = cli_name(o.in, 0);
-    const char *out_name = o.out ? cli_name(o.out, 1) : NULL;
-    if (o.out && !strcmp(o.out, "-") && isatty(STDOUT_FILENO)) {
+    const char *in_name = cli_name(o.c.in, 0);
+    const char *out_name = o.c.out ? cli_name(o.c.out, 1) : NULL;
+    if (o.c.out && !strcmp(o.c.out, "-") && isatty(STDOUT_FILENO)) {
         cli_error(PROG, out_name, "refusing to write binary data to a terminal");
         return CLI_EXIT_FAIL;
     }
 
     cli_progress prog = { PROG, "encoding", 0, 0 };
-    if (cli_settings(PROG, o.weights, o.threads, o.cpu_set, o.cpu_mask, o.quiet,
-                     &prog, &s, &loaded))
+    if (cli_settings(PROG, &o.c, &prog, &s, &loaded))
         return CLI_EXIT_FAIL;
     s.quality = o.quality;
 
     double t0 = cli_now();
-    if (io_read_file(o.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {
+    if (io_read_file(o.c.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {
         cli_error(PROG, in_name, "%s", err);
         goto done;
     }
@@ -169,7 +134,7 @@ int main(int argc, char **argv)
     }
     free(file);
     file = NULL;
-    if (img.had_alpha && !o.quiet)
+    if (img.had_alpha && !o.c.quiet)
         cli_error(PROG, in_name, "warning: alpha channel dropped");
 
     dlic_picture pic = { 0 };
@@ -192,12 +157,12 @@ int main(int argc, char **argv)
     }
     double t2 = cli_now();
 
-    if (o.out) {
-        if (io_write_file(o.out, out, out_size, err)) {
+    if (o.c.out) {
+        if (io_write_file(o.c.out, out, out_size, err)) {
             cli_error(PROG, out_name, "%s", err);
             goto done;
         }
-    } else if (!o.quiet) {
+    } else if (!o.c.quiet) {
         fprintf(stderr, "%s: no output file given (no -o): encoded, but the "
                         "result is discarded\n", PROG);
     }
@@ -213,7 +178,7 @@ int main(int argc, char **argv)
                (double)out_size * 8.0 / ((double)pic.width * pic.height), psnr);
     }
 
-    if (o.verbose && !o.quiet) {
+    if (o.c.verbose && !o.c.quiet) {
         const dlic_model *m = s.model;
         if (!m && dlic_model_default(&m) != DLIC_OK)
             m = NULL;

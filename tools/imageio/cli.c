@@ -140,21 +140,65 @@ void cli_progress_done(cli_progress *p)
     }
 }
 
-int cli_settings(const char *prog, const char *weights, int threads,
-                 int cpu_set, unsigned cpu_mask, int quiet,
-                 cli_progress *progress, dlic_settings *s, dlic_model **loaded)
+int cli_common_arg(const char *prog, int argc, char **argv, int *i,
+                   cli_common *c, void (*help)(void))
+{
+    const char *a = argv[*i], *v = NULL;
+    int r;
+
+    if (c->only_files || a[0] != '-' || !strcmp(a, "-")) {
+        if (c->in)
+            return cli_usage_error(prog, "more than one input file ('%s')", a);
+        c->in = a;
+    } else if (!strcmp(a, "--")) {
+        c->only_files = 1;
+    } else if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "-help")) {
+        help();
+        exit(0);
+    } else if (!strcmp(a, "--version") || !strcmp(a, "-version")) {
+        printf("%s %s\n", prog, dlic_version());
+        exit(0);
+    } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+        c->verbose = 1;
+    } else if (!strcmp(a, "-quiet") || !strcmp(a, "--quiet")) {
+        c->quiet = 1;
+    } else if ((r = cli_opt_value(argc, argv, i, "-o", &v)) != 0) {
+        if (r < 0)
+            return cli_usage_error(prog, "-o needs a file name");
+        if (c->out)
+            return cli_usage_error(prog, "more than one -o");
+        c->out = v;
+    } else if ((r = cli_opt_value(argc, argv, i, "--weights", &v)) != 0) {
+        if (r < 0)
+            return cli_usage_error(prog, "--weights needs a model file");
+        c->weights = v;
+    } else if ((r = cli_opt_value(argc, argv, i, "--threads", &v)) != 0) {
+        if (r < 0 || cli_parse_int(v, 0, 256, &c->threads))
+            return cli_usage_error(prog, "--threads needs a number 0..256");
+    } else if ((r = cli_opt_value(argc, argv, i, "--cpu", &v)) != 0) {
+        if (r < 0 || cli_parse_cpu(v, &c->cpu_mask))
+            return cli_usage_error(prog, "--cpu must be scalar, avx2 or avx512");
+        c->cpu_set = 1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int cli_settings(const char *prog, const cli_common *c, cli_progress *progress,
+                 dlic_settings *s, dlic_model **loaded)
 {
     dlic_default_settings(s);
-    s->threads = threads;
-    if (cpu_set)
-        s->cpu_mask = cpu_mask;
+    s->threads = c->threads;
+    if (c->cpu_set)
+        s->cpu_mask = c->cpu_mask;
     *loaded = NULL;
-    if (weights) {
-        if (cli_load_model(prog, weights, loaded))
+    if (c->weights) {
+        if (cli_load_model(prog, c->weights, loaded))
             return 1;
         s->model = *loaded;
     }
-    if (progress && !quiet && isatty(STDERR_FILENO)) {
+    if (progress && !c->quiet && isatty(STDERR_FILENO)) {
         s->progress = cli_progress_cb;
         s->progress_opaque = progress;
     }
