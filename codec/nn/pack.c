@@ -166,3 +166,37 @@ void dlic_pack_row(const dlic_pack_cfg *c, const dlic_layer *l, const int16_t *s
     }
     memset(d, 0, bytes - (size_t)(d - (uint8_t *)dst));
 }
+
+void dlic_pack_window_init(dlic_pack_window *win, const dlic_pack_cfg *c,
+                           const dlic_conv_args *a, void *scratch)
+{
+    const dlic_layer *l = a->l;
+    win->rb = dlic_pack_row_bytes(c, l, a->w);
+    win->slot = scratch;
+    win->zero = win->slot + l->k * win->rb;
+    for (unsigned i = 0; i < 5; i++)
+        win->tag[i] = -1;
+    dlic_pack_row(c, l, NULL, a->w, win->zero);
+}
+
+void dlic_pack_window_rows(dlic_pack_window *win, const dlic_pack_cfg *c,
+                           const dlic_conv_args *a, unsigned y,
+                           const uint8_t *rp[5])
+{
+    const dlic_layer *l = a->l;
+    const unsigned k = l->k, p = (k - 1) / 2;
+    for (unsigned ky = 0; ky < k; ky++) {
+        const long iy = (long)y * l->stride + ky - p;
+        if (iy < 0 || iy >= (long)a->h) {
+            rp[ky] = win->zero;
+            continue;
+        }
+        const unsigned si = (unsigned)(iy % k);
+        if (win->tag[si] != iy) {
+            dlic_pack_row(c, l, dlic_conv_src_row(a, (unsigned)iy), a->w,
+                          win->slot + si * win->rb);
+            win->tag[si] = iy;
+        }
+        rp[ky] = win->slot + si * win->rb;
+    }
+}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec/nn/dsp.h"
 #include "format/model.h"
 
 typedef struct dlic_pack_cfg {
@@ -71,5 +72,22 @@ size_t dlic_pack_scratch(const dlic_pack_cfg *c, const dlic_layer *l, unsigned w
 /* Pack one w-wide int16 input row (NULL: a row of zeros). */
 void dlic_pack_row(const dlic_pack_cfg *c, const dlic_layer *l, const int16_t *src,
                    unsigned w, void *dst);
+
+/* The k packed input rows an output row reads (SPEC §5.2), kept in the k
+ * slots of the per-thread scratch: the rows of output row y are k
+ * consecutive input rows, so row iy stays in slot iy % k while y grows and
+ * each input row is packed once per row range. Rows outside the tensor are
+ * the zero row. Shared by every SIMD kernel. */
+typedef struct dlic_pack_window {
+    uint8_t *slot, *zero;
+    size_t rb;
+    long tag[5];
+} dlic_pack_window;
+
+void dlic_pack_window_init(dlic_pack_window *win, const dlic_pack_cfg *c,
+                           const dlic_conv_args *a, void *scratch);
+void dlic_pack_window_rows(dlic_pack_window *win, const dlic_pack_cfg *c,
+                           const dlic_conv_args *a, unsigned y,
+                           const uint8_t *rp[5]);
 
 #endif

@@ -150,29 +150,13 @@ static void conv_avx2(const dlic_conv_args *a, unsigned y0, unsigned y1, void *s
         .c4 = l->cout / 4u, .shuffle = l->shuffle, .wo = a->wo,
         .lo = _mm256_set1_epi64x(h->lo), .hi = _mm256_set1_epi64x(h->hi),
     };
-    const unsigned k = l->k, p = (k - 1) / 2, ngrp = cfg->nb / cfg->cob;
-    const size_t rb = dlic_pack_row_bytes(cfg, l, a->w);
-    uint8_t *slot = scratch, *zero = slot + k * rb;
-    long tag[5] = { -1, -1, -1, -1, -1 };
-    dlic_pack_row(cfg, l, NULL, a->w, zero);
+    const unsigned ngrp = cfg->nb / cfg->cob;
+    dlic_pack_window win;
+    dlic_pack_window_init(&win, cfg, a, scratch);
 
     for (unsigned y = y0; y < y1; y++) {
-        /* k consecutive input rows: row iy stays in slot iy % k. */
         const uint8_t *rp[5];
-        for (unsigned ky = 0; ky < k; ky++) {
-            const long iy = (long)y * l->stride + ky - p;
-            if (iy < 0 || iy >= (long)a->h) {
-                rp[ky] = zero;
-                continue;
-            }
-            const unsigned si = (unsigned)(iy % k);
-            if (tag[si] != iy) {
-                dlic_pack_row(cfg, l, dlic_conv_src_row(a, (unsigned)iy), a->w,
-                              slot + si * rb);
-                tag[si] = iy;
-            }
-            rp[ky] = slot + si * rb;
-        }
+        dlic_pack_window_rows(&win, cfg, a, y, rp);
         int16_t *o0 = dlic_conv_dst_row(a, y * l->shuffle);
         int16_t *o1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
         for (unsigned grp = 0; grp < ngrp; grp++)

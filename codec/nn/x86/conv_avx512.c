@@ -142,30 +142,13 @@ static void conv_avx512(const dlic_conv_args *a, unsigned y0, unsigned y1, void 
     const block_fn fn = cfg->cob == 4 ? (u8 ? block_4_1 : block_4_0)
                       : cfg->cob == 2 ? (u8 ? block_2_1 : block_2_0)
                                       : (u8 ? block_1_1 : block_1_0);
-    const unsigned k = l->k, p = (k - 1) / 2, ngrp = cfg->nb / cfg->cob;
-    const size_t rb = dlic_pack_row_bytes(cfg, l, a->w);
-    uint8_t *slot = scratch, *zero = slot + k * rb;
-    long tag[5] = { -1, -1, -1, -1, -1 };
-    dlic_pack_row(cfg, l, NULL, a->w, zero);
+    const unsigned ngrp = cfg->nb / cfg->cob;
+    dlic_pack_window win;
+    dlic_pack_window_init(&win, cfg, a, scratch);
 
     for (unsigned y = y0; y < y1; y++) {
-        /* Input rows y*s - p .. y*s + p: k consecutive rows, so row iy can
-         * stay in slot iy % k while the window slides. */
         const uint8_t *rp[5];
-        for (unsigned ky = 0; ky < k; ky++) {
-            const long iy = (long)y * l->stride + ky - p;
-            if (iy < 0 || iy >= (long)a->h) {
-                rp[ky] = zero;
-                continue;
-            }
-            const unsigned si = (unsigned)(iy % k);
-            if (tag[si] != iy) {
-                dlic_pack_row(cfg, l, dlic_conv_src_row(a, (unsigned)iy), a->w,
-                              slot + si * rb);
-                tag[si] = iy;
-            }
-            rp[ky] = slot + si * rb;
-        }
+        dlic_pack_window_rows(&win, cfg, a, y, rp);
         int16_t *o0 = dlic_conv_dst_row(a, y * l->shuffle);
         int16_t *o1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
         for (unsigned grp = 0; grp < ngrp; grp++)
