@@ -501,7 +501,7 @@ def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
         fcurve.append((fb / n, fp / n))
         icurve.append((ib / n, ip / n))
     if len(qs) >= 2:
-        from eval_kodak import bd_rate
+        from bdrate import bd_rate
         log(f"BD-rate of the integer model vs the float model: "
             f"{bd_rate(fcurve, icurve):+.2f}%")
 
