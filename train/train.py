@@ -11,13 +11,37 @@ atomically every --ckpt-minutes, so a killed run resumes exactly.
 dlic.pt) when the run directory has no checkpoint yet.
 """
 import argparse
+import ctypes
 import math
 import os
 import sys
 import time
 
-import numpy as np
-import torch
+
+def keep_freed_memory():
+    """Stop glibc from returning big freed blocks to the kernel.
+
+    Every activation of a training step is a fresh multi-megabyte tensor;
+    with glibc's default thresholds those come from mmap and go back on
+    free, so each step page-faults its whole working set again.  Measured
+    here (one thread, batch 8 of 256x256, bf16): 1.00 s per step with the
+    defaults, 0.61 s with these settings; fp32 ReLU on a 33 MB tensor goes
+    from 92 ms to 1.6 ms.  Must run before torch allocates anything.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)    # glibc's maximum
+    libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    libc.mallopt(M_TOP_PAD, 256 << 20)
+
+
+keep_freed_memory()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CropSampler, DEFAULT_PACK  # noqa: E402
