@@ -1,28 +1,49 @@
 #!/bin/sh
-# One-command GPU training run, for the device tool (see train/README.md):
+# One leg of GPU training for the device tool (see train/README.md, "GPU").
 #
-#   here:   /usr/bin/python3 train/make_gpu_pack.py      (once; < 50 MiB)
-#   device: run(command="sh train/gpu_train.sh 24",
-#               carry=["train/gpu_pack", "train/runs/main/lean.pt"])
+# A device command may run 10 minutes and a warm machine is given back 30 s
+# after a call, so a GPU session is three legs called back to back:
 #
-# Trains for $1 minutes (default 24) on CUDA, starting from the lean
-# checkpoint (weights only) when present, and leaves the full checkpoint,
-# the lean checkpoint and the logs in $OUT/run. Back here:
+#   here, once:  /usr/bin/python3 train/make_gpu_pack.py        (< 50 MiB)
+#                cp train/checkpoints/dlic.pt train/runs/main/lean.pt
+#                (or the newer lean.pt of the CPU run, if there is one)
+#   device:      run(command="sh train/gpu_train.sh 8", timeout_s=600,
+#                    carry=["train/gpu_pack", "train/runs/main/lean.pt"])
+#                ... the same call again as soon as the reply comes ...
+#
+# On a fresh machine a leg unpacks the data and starts from the carried lean
+# checkpoint (weights only); on a machine still warm from the last leg it
+# resumes train/runs/gpu/ckpt.pt exactly (optimizer and RNG state too),
+# which never leaves the device (68 MB). Each leg trains $1 minutes (default
+# 8) and leaves lean.pt, log.tsv, val.tsv and the output tail in $OUT/run.
+# Back here, from the reply's files_at:
 #   cp <files_at>/run/lean.pt train/runs/main/gpu-lean.pt
-#   /usr/bin/python3 train/train.py --init train/runs/main/gpu-lean.pt ...
+#   /usr/bin/python3 train/train.py --run train/runs/next \
+#       --init train/runs/main/gpu-lean.pt ...
 set -e
-MIN=${1:-24}
+MIN=${1:-8}
 OUT=${OUT:-/tmp/out}
+RUN=train/runs/gpu
 PY=python3
 command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
+export PYTHONUNBUFFERED=1
 $PY -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
-$PY train/make_gpu_pack.py --unpack
+[ -f train/pack/train.npz ] || $PY train/make_gpu_pack.py --unpack
 INIT=
-[ -f train/runs/main/lean.pt ] && INIT="--init train/runs/main/lean.pt"
+if [ -f "$RUN/ckpt.pt" ]; then
+    echo "warm machine: resuming $RUN/ckpt.pt"
+elif [ -f train/runs/main/lean.pt ]; then
+    INIT="--init train/runs/main/lean.pt"
+fi
 mkdir -p "$OUT/run"
-$PY train/train.py --device cuda --run "$OUT/run" $INIT --minutes "$MIN" \
-    --batch 16 --lr 1e-4 --ckpt-minutes 3 --val-minutes 8 2>&1 | tail -n 60
-rm -f "$OUT/run/ckpt.pt.tmp"
-# The full checkpoint (with optimizer state) may exceed what comes back;
-# the lean one always fits.
+set +e
+$PY train/train.py --device cuda --run "$RUN" $INIT --minutes "$MIN" \
+    --batch 16 --lr 2e-4 --ckpt-minutes 2 --val-minutes 4 > "$OUT/run/stdout.log" 2>&1
+rc=$?
+set -e
+tail -n 40 "$OUT/run/stdout.log"
+for f in lean.pt log.tsv val.tsv; do
+    [ -f "$RUN/$f" ] && cp "$RUN/$f" "$OUT/run/"
+done
 ls -la "$OUT/run"
+exit $rc

@@ -126,6 +126,8 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True     # fixed crop shapes
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     log_path = os.path.join(args.run, "log.tsv")
     os.makedirs(args.run, exist_ok=True)
