@@ -23,7 +23,8 @@
 set -e
 MIN=${1:-8}
 OUT=${OUT:-/tmp/out}
-RUN=train/runs/gpu
+RUN=${RUN:-train/runs/gpu}
+DEVICE=${DEVICE:-cuda}
 PY=python3
 command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
 export PYTHONUNBUFFERED=1
@@ -37,7 +38,7 @@ elif [ -f train/runs/main/lean.pt ]; then
 fi
 mkdir -p "$OUT/run"
 set +e
-$PY train/train.py --device cuda --run "$RUN" $INIT --minutes "$MIN" \
+$PY train/train.py --device "$DEVICE" --run "$RUN" $INIT --minutes "$MIN" \
     --batch 16 --lr 2e-4 --ckpt-minutes 2 --val-minutes 4 > "$OUT/run/stdout.log" 2>&1
 rc=$?
 set -e
