@@ -17,7 +17,8 @@ CPPFLAGS += -I. -Iinclude -D_POSIX_C_SOURCE=200809L
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden \
              -DDLIC_BUILDING_LIBRARY $(CFLAGS)
 LDLIBS_LIB := -lxxhash -lpthread -lm
-LDLIBS_IO  := $(shell pkg-config --libs libpng libwebp 2>/dev/null || echo -lpng -lwebp) -ljpeg
+LDLIBS_IO  := $(shell pkg-config --libs libpng libwebp libwebpdemux 2>/dev/null || \
+                echo -lpng -lwebpdemux -lwebp) -ljpeg
 
 # x86 SIMD kernels live in */x86/*_avx2.c and *_avx512.c, one file per ISA.
 ALL_LIB_C  := $(sort $(wildcard codec/*.c codec/*/*.c format/*.c))

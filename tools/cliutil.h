@@ -29,6 +29,16 @@ int cli_parse_int(const char *s, long lo, long hi, int *out);
 /* "scalar", "avx2" or "avx512" to a dlic_settings.cpu_mask. 0 on success. */
 int cli_parse_cpu(const char *s, unsigned *mask);
 
+/* Metadata blocks a tool keeps (--metadata). */
+#define CLI_META_ICC 1u
+#define CLI_META_EXIF 2u
+#define CLI_META_ALL (CLI_META_ICC | CLI_META_EXIF)
+
+/* A comma-separated list of "all", "none", "icc" and "exif" (cwebp's
+ * -metadata) to CLI_META_* bits; "none" clears what came before it.
+ * 0 on success, -1 for an empty list, an empty item or an unknown name. */
+int cli_parse_metadata(const char *s, unsigned *mask);
+
 /* Loads a model file; on failure prints "PROG: PATH: reason" and returns
  * nonzero. */
 int cli_load_model(const char *prog, const char *path, dlic_model **model);

@@ -19,12 +19,14 @@ static void help(void)
            "The output format follows the extension of OUTPUT (.png, .ppm, .pgm,\n"
            ".pnm); '-' writes PNG to stdout (PPM with --ppm). INPUT may be '-'.\n"
            "Gray streams give gray PNG or PGM (P5); colour streams give RGB PNG\n"
-           "or PPM (P6). An ICC profile in the stream goes into the PNG.\n"
+           "or PPM (P6). The stream's ICC profile and EXIF block go into a PNG.\n"
            "\n"
            "Options:\n"
            "  -o FILE          output file\n"
            "  --ppm            write PPM/PGM whatever the extension\n"
            "  --png            write PNG whatever the extension\n"
+           "  --metadata LIST  metadata to write to a PNG, comma-separated from\n"
+           "                   all, none, icc and exif (default all)\n"
            "  --weights FILE   use the model in FILE instead of the embedded one\n"
            "  --threads N      worker threads 1..256, 0 = all cores (default 0)\n"
            "  --cpu=LEVEL      limit SIMD code: scalar, avx2 or avx512 (default: best)\n"
@@ -38,12 +40,13 @@ static void help(void)
 typedef struct dec_opts {
     cli_common c;
     int format;
+    unsigned metadata;          /* CLI_META_* */
 } dec_opts;
 
 static int parse_args(int argc, char **argv, dec_opts *o)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v = NULL;
         int r = cli_common_arg(PROG, argc, argv, &i, &o->c, help);
 
         if (r == 1)
@@ -51,12 +54,18 @@ static int parse_args(int argc, char **argv, dec_opts *o)
         if (r)
             return r;
         if (!strcmp(a, "--ppm") || !strcmp(a, "-ppm") ||
-            !strcmp(a, "--pnm") || !strcmp(a, "-pnm"))
+            !strcmp(a, "--pnm") || !strcmp(a, "-pnm")) {
             o->format = OUT_PNM;
-        else if (!strcmp(a, "--png") || !strcmp(a, "-png"))
+        } else if (!strcmp(a, "--png") || !strcmp(a, "-png")) {
             o->format = OUT_PNG;
-        else
+        } else if ((r = cli_opt_value(argc, argv, &i, "--metadata", &v)) != 0 ||
+                   (r = cli_opt_value(argc, argv, &i, "-metadata", &v)) != 0) {
+            if (r < 0 || cli_parse_metadata(v, &o->metadata))
+                return cli_usage_error(PROG, "--metadata needs a list of all, "
+                                       "none, icc, exif (comma-separated)");
+        } else {
             return cli_usage_error(PROG, "unknown option '%s'", a);
+        }
     }
     if (!o->c.in)
         return cli_usage_error(PROG, "no input file");
@@ -76,7 +85,7 @@ static int parse_args(int argc, char **argv, dec_opts *o)
 
 int main(int argc, char **argv)
 {
-    dec_opts o = { 0 };
+    dec_opts o = { .metadata = CLI_META_ALL };
     char err[IO_ERR_SIZE];
     dlic_settings s;
     dlic_model *loaded = NULL;
@@ -134,8 +143,14 @@ int main(int argc, char **argv)
     img.channels = pic.colour == DLIC_GRAY ? 1 : 3;
     img.stride = pic.stride;
     img.data = pic.data;
-    img.icc = (uint8_t *)(uintptr_t)pic.icc;    /* read-only use */
-    img.icc_size = pic.icc_size;
+    if (o.metadata & CLI_META_ICC) {            /* read-only use below */
+        img.icc = (uint8_t *)(uintptr_t)pic.icc;
+        img.icc_size = pic.icc_size;
+    }
+    if (o.metadata & CLI_META_EXIF) {
+        img.exif = (uint8_t *)(uintptr_t)pic.exif;
+        img.exif_size = pic.exif_size;
+    }
 
     if (o.c.out) {
         r = o.format == OUT_PNM ? io_write_pnm(&img, &out, &out_size, err)
@@ -155,9 +170,9 @@ int main(int argc, char **argv)
             m = NULL;
         fprintf(stderr, "File:       %s (%zu bytes, %.4f bpp)\n", in_name, file_size,
                 (double)file_size * 8.0 / ((double)pic.width * pic.height));
-        fprintf(stderr, "Dimension:  %u x %u (%s%s)\n", (unsigned)pic.width,
+        fprintf(stderr, "Dimension:  %u x %u (%s%s%s)\n", (unsigned)pic.width,
                 (unsigned)pic.height, pic.colour == DLIC_GRAY ? "gray" : "RGB",
-                pic.icc ? ", ICC profile" : "");
+                pic.icc ? ", ICC profile" : "", pic.exif ? ", EXIF" : "");
         if (m)
             fprintf(stderr, "Model:      %s (id %016llx%s)\n", dlic_model_name(m),
                     (unsigned long long)dlic_model_id(m),

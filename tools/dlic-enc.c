@@ -20,6 +20,8 @@ static void help(void)
            "Options:\n"
            "  -o FILE          output file\n"
            "  -q N             quality 0..100 (default 75)\n"
+           "  --metadata LIST  metadata to keep, comma-separated from all, none,\n"
+           "                   icc and exif (default icc)\n"
            "  --weights FILE   use the model in FILE instead of the embedded one\n"
            "  --threads N      worker threads 1..256, 0 = all cores (default 0)\n"
            "  --cpu=LEVEL      limit SIMD code: scalar, avx2 or avx512 (default: best)\n"
@@ -29,9 +31,11 @@ static void help(void)
            "  -h, --help       print this help\n"
            "  --version        print the version\n"
            "\n"
-           "Alpha is dropped (with a warning); 16-bit input is rounded to 8 bits;\n"
-           "a PNG, JPEG or WebP ICC profile is kept. The output is written\n"
-           "atomically: on any error no output file is created or changed.\n",
+           "Alpha is dropped (with a warning); 16-bit input is rounded to 8 bits.\n"
+           "The ICC profile of a PNG, JPEG or WebP input is kept, and its EXIF\n"
+           "block with --metadata all or exif.\n"
+           "The output is written atomically: on any error no output file is\n"
+           "created or changed.\n",
            PROG);
 }
 
@@ -63,6 +67,7 @@ static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
 typedef struct enc_opts {
     cli_common c;
     int quality, print_psnr;
+    unsigned metadata;          /* CLI_META_* */
 } enc_opts;
 
 static int parse_args(int argc, char **argv, enc_opts *o)
@@ -80,6 +85,11 @@ static int parse_args(int argc, char **argv, enc_opts *o)
         } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
                 return cli_usage_error(PROG, "-q needs a quality 0..100");
+        } else if ((r = cli_opt_value(argc, argv, &i, "--metadata", &v)) != 0 ||
+                   (r = cli_opt_value(argc, argv, &i, "-metadata", &v)) != 0) {
+            if (r < 0 || cli_parse_metadata(v, &o->metadata))
+                return cli_usage_error(PROG, "--metadata needs a list of all, "
+                                       "none, icc, exif (comma-separated)");
         } else {
             return cli_usage_error(PROG, "unknown option '%s'", a);
         }
@@ -96,7 +106,7 @@ static const char *colour_name(int colour)
 
 int main(int argc, char **argv)
 {
-    enc_opts o = { .quality = 75 };
+    enc_opts o = { .quality = 75, .metadata = CLI_META_ICC };
     char err[IO_ERR_SIZE];
     dlic_settings s;
     dlic_model *loaded = NULL;
@@ -143,8 +153,14 @@ int main(int argc, char **argv)
     pic.colour = img.channels == 1 ? DLIC_GRAY : DLIC_RGB;
     pic.stride = img.stride;
     pic.data = img.data;
-    pic.icc = img.icc;
-    pic.icc_size = img.icc_size;
+    if (o.metadata & CLI_META_ICC) {
+        pic.icc = img.icc;
+        pic.icc_size = img.icc_size;
+    }
+    if (o.metadata & CLI_META_EXIF) {
+        pic.exif = img.exif;
+        pic.exif_size = img.exif_size;
+    }
 
     double t1 = cli_now();
     r = dlic_open(&ctx, &s);
@@ -184,9 +200,9 @@ int main(int argc, char **argv)
             m = NULL;
         double pixels = (double)img.width * img.height;
         fprintf(stderr, "File:       %s (%s)\n", in_name, io_format_name(fmt));
-        fprintf(stderr, "Dimension:  %u x %u (%s%s)\n", (unsigned)img.width,
+        fprintf(stderr, "Dimension:  %u x %u (%s%s%s)\n", (unsigned)img.width,
                 (unsigned)img.height, colour_name(pic.colour),
-                img.icc ? ", ICC profile" : "");
+                pic.icc ? ", ICC profile" : "", pic.exif ? ", EXIF" : "");
         fprintf(stderr, "Quality:    %d\n", o.quality);
         if (m)
             fprintf(stderr, "Model:      %s (id %016llx%s)\n", dlic_model_name(m),

@@ -4,6 +4,7 @@
 Run once from the repository root: /usr/bin/python3 tests/data/make.py
 PNGs are written by hand (every colour type and depth, iCCP, crafted
 headers); JPEG and WebP need PIL. The output is deterministic.
+tests/data/make_exif.py then derives the EXIF inputs from some of these.
 """
 import io
 import os

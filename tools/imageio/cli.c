@@ -65,6 +65,30 @@ int cli_parse_cpu(const char *s, unsigned *mask)
     return 0;
 }
 
+int cli_parse_metadata(const char *s, unsigned *mask)
+{
+    unsigned m = 0;
+
+    for (;;) {
+        size_t n = strcspn(s, ",");
+        if (n == 3 && !strncmp(s, "all", n))
+            m = CLI_META_ALL;
+        else if (n == 4 && !strncmp(s, "none", n))
+            m = 0;
+        else if (n == 3 && !strncmp(s, "icc", n))
+            m |= CLI_META_ICC;
+        else if (n == 4 && !strncmp(s, "exif", n))
+            m |= CLI_META_EXIF;
+        else
+            return -1;
+        if (!s[n])
+            break;
+        s += n + 1;
+    }
+    *mask = m;
+    return 0;
+}
+
 void cli_error(const char *prog, const char *name, const char *fmt, ...)
 {
     va_list ap;

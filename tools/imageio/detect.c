@@ -59,6 +59,7 @@ void io_image_free(io_image *img)
         return;
     free(img->data);
     free(img->icc);
+    free(img->exif);
     memset(img, 0, sizeof(*img));
 }
 

@@ -20,6 +20,10 @@
 /* Largest dimension a DLIC stream can carry (SPEC §3.2). */
 #define IO_MAX_DIM 65535u
 
+/* Readers drop an EXIF block larger than this (a JPEG APP1 segment holds at
+ * most 64 KiB; nothing a camera writes comes near this). */
+#define IO_MAX_EXIF_SIZE ((size_t)1 << 24)
+
 typedef enum io_format {
     IO_FMT_UNKNOWN = 0,
     IO_FMT_PNG,
@@ -37,6 +41,8 @@ typedef struct io_image {
     uint8_t *data;
     uint8_t *icc;               /* ICC profile or NULL */
     size_t icc_size;
+    uint8_t *exif;              /* EXIF block (TIFF header onwards) or NULL */
+    size_t exif_size;
     int had_alpha;              /* the source had alpha, which was dropped */
 } io_image;
 
@@ -48,7 +54,8 @@ typedef struct io_limits {
 void io_image_free(io_image *img);
 
 /* Allocate img->data for width x height x channels (zeroed struct on entry
- * is not required; icc is left alone). Checks the size for overflow. */
+ * is not required; icc and exif are left alone). Checks the size for
+ * overflow. */
 int io_image_alloc(io_image *img, uint32_t width, uint32_t height,
                    int channels, const io_limits *lim, char *err);
 
@@ -72,7 +79,8 @@ int io_read_image(const uint8_t *data, size_t size, const io_limits *lim,
 
 /* ---------------------------------------------------------------- writers */
 /* Encode into a malloc'ed buffer (*out, release with free()). The image is
- * described by the fields of io_image; icc is written to PNG only. */
+ * described by the fields of io_image; icc and exif are written to PNG only
+ * (iCCP, eXIf). */
 int io_write_png(const io_image *img, uint8_t **out, size_t *out_size,
                  char *err);
 int io_write_pnm(const io_image *img, uint8_t **out, size_t *out_size,

@@ -1,4 +1,5 @@
-/* JPEG through libjpeg(-turbo): gray stays gray, colour becomes RGB. */
+/* JPEG through libjpeg(-turbo): gray stays gray, colour becomes RGB; the
+ * ICC profile (APP2) and EXIF (APP1) are kept. */
 #include "tools/imageio/imageio.h"
 
 #include <setjmp.h>
@@ -49,6 +50,29 @@ static void on_progress(j_common_ptr cinfo)
     }
 }
 
+/* The first APP1 segment that starts with the Exif identifier "Exif\0\0",
+ * without it: the TIFF header onwards, as SPEC §4.4 stores it. A segment
+ * holds at most 65533 bytes, far below IO_MAX_EXIF_SIZE. */
+#define EXIF_PREFIX_SIZE 6
+
+static int read_exif(struct jpeg_decompress_struct *cinfo, io_image *img,
+                     char *err)
+{
+    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 1 || m->data_length <= EXIF_PREFIX_SIZE ||
+            memcmp(m->data, "Exif\0\0", EXIF_PREFIX_SIZE))
+            continue;
+        size_t n = m->data_length - EXIF_PREFIX_SIZE;
+        img->exif = malloc(n);
+        if (!img->exif)
+            return io_fail(err, "out of memory");
+        memcpy(img->exif, m->data + EXIF_PREFIX_SIZE, n);
+        img->exif_size = n;
+        return 0;
+    }
+    return 0;
+}
+
 /* The setjmp lives here; what a longjmp must clean up (cinfo, img) belongs
  * to the caller, so no local is modified between setjmp and longjmp. */
 static int read_jpeg(jpeg_ctx *c, struct jpeg_decompress_struct *cinfo,
@@ -60,6 +84,7 @@ static int read_jpeg(jpeg_ctx *c, struct jpeg_decompress_struct *cinfo,
     jpeg_create_decompress(cinfo);
     cinfo->progress = &c->progress;
     jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);    /* EXIF (and XMP) */
     jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xFFFF);    /* ICC profile */
     jpeg_read_header(cinfo, TRUE);
 
@@ -88,6 +113,8 @@ static int read_jpeg(jpeg_ctx *c, struct jpeg_decompress_struct *cinfo,
     } else {
         free(icc);
     }
+    if (read_exif(cinfo, img, c->err))
+        return -1;
 
     jpeg_start_decompress(cinfo);
     if (cinfo->output_width != img->width || cinfo->output_height != img->height ||

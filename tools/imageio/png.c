@@ -1,4 +1,4 @@
-/* PNG through libpng: any PNG in, 8-bit gray or RGB (with iCCP) out. */
+/* PNG through libpng: any PNG in, 8-bit gray or RGB (with iCCP, eXIf) out. */
 #include "tools/imageio/imageio.h"
 
 #include <png.h>
@@ -109,6 +109,17 @@ static int read_png(png_ctx *c, png_structp png, png_infop info,
         memcpy(img->icc, icc_data, icc_len);
         img->icc_size = icc_len;
     }
+    /* Only an eXIf before IDAT is seen: the chunks after it are not read. */
+    png_bytep exif_data;
+    png_uint_32 exif_len;
+    if (png_get_eXIf_1(png, info, &exif_len, &exif_data) && exif_len > 0 &&
+        exif_len <= IO_MAX_EXIF_SIZE) {
+        img->exif = malloc(exif_len);
+        if (!img->exif)
+            png_error(png, "out of memory");
+        memcpy(img->exif, exif_data, exif_len);
+        img->exif_size = exif_len;
+    }
 
     if (io_image_alloc(img, w, h, out_ch, lim, c->err))
         return -1;
@@ -191,10 +202,14 @@ static int write_png(png_ctx *c, png_structp png, png_infop info,
     if (img->icc && img->icc_size > 0 && img->icc_size <= 0x7FFFFFFF)
         png_set_iCCP(png, info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE,
                      img->icc, (png_uint_32)img->icc_size);
+    if (img->exif && img->exif_size > 0 && img->exif_size <= 0x7FFFFFFF)
+        png_set_eXIf_1(png, info, (png_uint_32)img->exif_size, img->exif);
     png_write_info(png, info);
     for (uint32_t y = 0; y < img->height; y++)
         png_write_row(png, img->data + (size_t)y * img->stride);
-    png_write_end(png, info);
+    /* No info: nothing goes after IDAT, and libpng before 1.6.40 would
+       write eXIf a second time there (libpng issue #480). */
+    png_write_end(png, NULL);
     return 0;
 }
 

@@ -1,10 +1,12 @@
-/* WebP through libwebp (still images; alpha dropped; ICCP chunk kept). */
+/* WebP through libwebp (still images; alpha dropped; ICCP and EXIF chunks
+ * kept, found with the demux API). */
 #include "tools/imageio/imageio.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <webp/decode.h>
+#include <webp/demux.h>
 
 static const char *status_text(VP8StatusCode s)
 {
@@ -18,43 +20,50 @@ static const char *status_text(VP8StatusCode s)
     }
 }
 
-static uint32_t le32(const uint8_t *p)
+/* Copies the first chunk fourcc of an extended (VP8X) file into *out; an
+ * absent chunk, or one larger than max, leaves *out NULL. */
+static int copy_chunk(const WebPDemuxer *dmux, const char *fourcc, size_t max,
+                      uint8_t **out, size_t *out_size, char *err)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-/* Finds the ICCP chunk of an extended (VP8X) file; a malformed chunk list
- * just means no profile: libwebp judges the image itself. */
-static int find_iccp(const uint8_t *d, size_t n, io_image *img, char *err)
-{
-    size_t pos = 12;
-    if (n < 12)
+    WebPChunkIterator it;
+    if (!WebPDemuxGetChunk(dmux, fourcc, 1, &it))
         return 0;
-    if (le32(d + 4) < n - 8)
-        n = (size_t)le32(d + 4) + 8;        /* ignore bytes past the RIFF */
-    while (n - pos >= 8) {
-        uint32_t len = le32(d + pos + 4);
-        if (len > n - pos - 8)
-            return 0;
-        if (!memcmp(d + pos, "ICCP", 4)) {
-            if (len == 0)
-                return 0;
-            img->icc = malloc(len);
-            if (!img->icc)
-                return io_fail(err, "out of memory");
-            memcpy(img->icc, d + pos + 8, len);
-            img->icc_size = len;
-            return 0;
-        }
-        pos += 8 + (size_t)len;
-        if (len & 1) {
-            if (pos >= n)
-                return 0;
-            pos++;
+    const uint8_t *p = it.chunk.bytes;
+    size_t n = it.chunk.size;
+    /* Some writers keep the JPEG APP1 identifier in front of the TIFF
+       header; SPEC §4.4 stores the TIFF header onwards. */
+    if (!memcmp(fourcc, "EXIF", 4) && n >= 6 && !memcmp(p, "Exif\0\0", 6)) {
+        p += 6;
+        n -= 6;
+    }
+    int r = 0;
+    if (n > 0 && n <= max) {
+        if ((*out = malloc(n))) {
+            memcpy(*out, p, n);
+            *out_size = n;
+        } else {
+            r = io_fail(err, "out of memory");
         }
     }
-    return 0;
+    WebPDemuxReleaseChunkIterator(&it);
+    return r;
+}
+
+/* The ICCP and EXIF chunks. A file the demuxer refuses just has no
+ * metadata: libwebp's decoder judges the image itself. */
+static int read_metadata(const uint8_t *data, size_t size, io_image *img,
+                         char *err)
+{
+    WebPData wd = { data, size };
+    WebPDemuxer *dmux = WebPDemux(&wd);
+    if (!dmux)
+        return 0;
+    int r = copy_chunk(dmux, "ICCP", SIZE_MAX, &img->icc, &img->icc_size, err);
+    if (!r)
+        r = copy_chunk(dmux, "EXIF", IO_MAX_EXIF_SIZE, &img->exif,
+                       &img->exif_size, err);
+    WebPDemuxDelete(dmux);
+    return r;
 }
 
 int io_read_webp(const uint8_t *data, size_t size, const io_limits *lim,
@@ -81,7 +90,7 @@ int io_read_webp(const uint8_t *data, size_t size, const io_limits *lim,
         io_image_free(img);
         return io_fail(err, "WebP: corrupt or truncated bitstream");
     }
-    if (find_iccp(data, size, img, err)) {
+    if (read_metadata(data, size, img, err)) {
         io_image_free(img);
         return -1;
     }
