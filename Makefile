@@ -20,12 +20,12 @@ LDLIBS_LIB := -lxxhash -lpthread -lm
 LDLIBS_IO  := $(shell pkg-config --libs libpng libwebp libwebpdemux 2>/dev/null || \
                 echo -lpng -lwebpdemux -lwebp) -ljpeg
 
-# x86 SIMD kernels live in */x86/*_avx2.c and *_avx512.c, one file per ISA.
+# x86 SIMD kernels live in */x86/*_avx2.c, *_avxvnni.c and *_avx512.c, one
+# file per ISA.
 ALL_LIB_C  := $(sort $(wildcard codec/*.c codec/*/*.c format/*.c))
-AVX2_C     := $(sort $(wildcard codec/*/x86/*_avx2.c))
-AVX512_C   := $(sort $(wildcard codec/*/x86/*_avx512.c))
-LIB_OBJ    := $(ALL_LIB_C:%.c=$(BUILD)/%.o) $(AVX2_C:%.c=$(BUILD)/%.o) \
-              $(AVX512_C:%.c=$(BUILD)/%.o) $(BUILD)/codec/model_blob.o
+X86_C      := $(sort $(foreach i,avx2 avxvnni avx512,$(wildcard codec/*/x86/*_$(i).c)))
+LIB_OBJ    := $(ALL_LIB_C:%.c=$(BUILD)/%.o) $(X86_C:%.c=$(BUILD)/%.o) \
+              $(BUILD)/codec/model_blob.o
 
 IO_C       := $(sort $(wildcard tools/imageio/*.c))
 IO_OBJ     := $(IO_C:%.c=$(BUILD)/%.o)
@@ -57,6 +57,10 @@ $(BUILD)/%_avx2.o: %_avx2.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -mavx2 -mfma -MMD -MP -c $< -o $@
 
+$(BUILD)/%_avxvnni.o: %_avxvnni.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -mavx2 -mfma -mavxvnni -MMD -MP -c $< -o $@
+
 $(BUILD)/%_avx512.o: %_avx512.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -mavx2 -mfma -mavx512f -mavx512bw \
@@ -84,7 +88,8 @@ $(BUILD)/dlic-bench: $(BUILD)/tools/dlic-bench.o $(BENCH_OBJ) $(IO_OBJ) $(BUILD)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
 $(BUILD)/tests/test_bdrate: $(BUILD)/tools/bench/bdrate.o
 
-# Speed benchmark (bench/speed.sh): BENCH_WEIGHTS=model.dlicm, KODAK_N=3 ...
+# Speed benchmark (bench/speed.sh): BENCH_WEIGHTS=model.dlicm, KODAK_N=3,
+# CPUS="avx2 avxvnni" ...
 $(BUILD)/bench/speed: $(BUILD)/bench/speed.o $(IO_OBJ) $(BUILD)/libdlic.a
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
 bench-speed: $(BUILD)/bench/speed

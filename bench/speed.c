@@ -7,7 +7,7 @@
  *   speed time   [OPTIONS] IMAGE...    median encode/decode ms per image
  *   speed encode [OPTIONS] IMAGE OUT   (IMAGE "synth:WxH": a synthetic one)
  *   speed rss    [OPTIONS] STREAM      decode once, print ru_maxrss
- * OPTIONS: --weights FILE, --threads N, --cpu scalar|avx2|avx512,
+ * OPTIONS: --weights FILE, --threads N, --cpu scalar|avx2|avxvnni|avx512,
  *          --runs N, --quality Q */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "dlic/dlic.h"
+#include "tools/cliutil.h"
 #include "tools/imageio/imageio.h"
 
 
@@ -290,9 +291,10 @@ int main(int argc, char **argv)
             o.runs = atoi(v) > 0 ? atoi(v) : 1;
         else if (!strcmp(argv[i - 1], "--quality"))
             o.quality = atoi(v);
-        else if (!strcmp(argv[i - 1], "--cpu"))
-            o.cpu_mask = !strcmp(v, "scalar") ? 0u : !strcmp(v, "avx2") ? (unsigned)DLIC_CPU_AVX2 : ~0u;
-        else
+        else if (!strcmp(argv[i - 1], "--cpu")) {
+            if (cli_parse_cpu(v, &o.cpu_mask))
+                goto usage;
+        } else
             goto usage;
     }
     if (!strcmp(mode, "peak")) {

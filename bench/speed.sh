@@ -15,6 +15,10 @@
 #                       empty: skip)
 #        PYTHON         interpreter with torch (default /usr/bin/python3;
 #                       empty: skip the float decode)
+#        CPUS           --cpu levels to time side by side as well, e.g.
+#                       "avx2 avxvnni": image by image, each level in turn,
+#                       so that a changing machine load weighs on them alike;
+#                       prints their median ms and the ratios to the first
 set -eu
 B=${1:-build}
 S=$B/bench/speed
@@ -37,6 +41,17 @@ echo "== per image: median of $RUNS runs, $THREADS threads, cpu: best"
 # shellcheck disable=SC2086
 $S time $W --threads "$THREADS" --runs "$RUNS" $imgs | tee "$tmp/time"
 
+if [ -n "${CPUS:-}" ]; then
+    echo "== per image and CPU path: median of $RUNS runs, $THREADS threads, cpu: $CPUS"
+    for img in $imgs; do
+        for cpu in $CPUS; do
+            # shellcheck disable=SC2086
+            $S time $W --cpu "$cpu" --threads "$THREADS" --runs "$RUNS" "$img" |
+                awk -v c="$cpu" '!/^#/ && $1 != "image" { print c, $0 }' | tee -a "$tmp/cpus"
+        done
+    done
+fi
+
 first=$(echo "$imgs" | head -n 1)
 # shellcheck disable=SC2086
 $S encode $W "$first" "$tmp/k.dlic"
@@ -58,17 +73,21 @@ if [ -n "$PYTHON" ]; then
         | tee "$tmp/float" || echo "float_decode_ms 0" > "$tmp/float"
 fi
 
+# Median of a[1..n] (sorts a).
+MED='
+function med(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+}
+'
+
 echo
 echo "== summary (medians over images)"
 awk -v peak="$(awk '{print $2}' "$tmp/peak")" -v threads="$THREADS" \
     -v fl="$(awk '{print $2}' "$tmp/float" 2>/dev/null || echo 0)" \
     -v rk="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_k")" \
     -v rb="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_big" 2>/dev/null)" \
-    -v big="$BIG" '
-function med(a, n,   i, j, t) {
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-}
+    -v big="$BIG" "$MED"'
 /^# model/ { for (i = 1; i <= NF; i++) { if ($i == "encode") em = $(i+1); if ($i == "decode") dm = $(i+1) } }
 /^kodim/ { n++; e[n] = $4; d[n] = $5; ge[n] = $6; gd[n] = $7 }
 END {
@@ -88,3 +107,18 @@ END {
     printf "%-34s %10.1f\n", "peak RSS MB, Kodak decode", rk / 1024
     if (rb != "") printf "%-34s %10.1f\n", "peak RSS MB, " big " decode", rb / 1024
 }' "$tmp/time"
+
+[ -z "${CPUS:-}" ] || awk -v cpus="$CPUS" "$MED"'
+{ n[$1]++; e[$1, n[$1]] = $5; d[$1, n[$1]] = $6 }
+END {
+    printf "\n%-10s %6s %10s %10s %14s %14s\n", "cpu", "images", "encode ms", "decode ms",
+           "enc ratio", "dec ratio"
+    k = split(cpus, c, " ")
+    for (i = 1; i <= k; i++) {
+        for (j = 1; j <= n[c[i]]; j++) { ee[j] = e[c[i], j]; dd[j] = d[c[i], j] }
+        me[i] = med(ee, n[c[i]]); md[i] = med(dd, n[c[i]])
+        printf "%-10s %6d %10.1f %10.1f %13.2fx %13.2fx\n", c[i], n[c[i]], me[i], md[i],
+               me[1] / me[i], md[1] / md[i]
+    }
+    print "(ratio: median ms of " c[1] " / median ms of the path; above 1: faster)"
+}' "$tmp/cpus"

@@ -2,15 +2,15 @@
 # Conformance runner (SPEC §9, conformance/README.md).
 #     sh conformance/run.sh BUILD_DIR [--quick]     (from the repository root)
 # Decodes every stream of conformance/streams.txt on every instruction-set
-# path this CPU has (--cpu=scalar, avx2, avx512) with 1 and 2 threads and
-# compares the XXH3-64 of the RGB pixels with the manifest; re-encodes
-# every source image with the recorded quality on the same paths and
-# compares the XXH3-64 of the stream bytes. --quick (used under ASan by
-# tests/cli/conformance.sh) decodes every stream with the best path and 2
-# threads only, adds the scalar path with 1 thread and the encoder check for
-# streams of at most 128x128 padded pixels (SPEC §3.2), and skips the
-# encoder check above 256x256 (the 4100x8 and 3x4099 streams): the scalar
-# code under ASan is slow with a trained model.
+# path this CPU has (--cpu=scalar, avx2, avxvnni, avx512) with 1 and 2
+# threads and compares the XXH3-64 of the RGB pixels with the manifest;
+# re-encodes every source image with the recorded quality on the same
+# paths and compares the XXH3-64 of the stream bytes. --quick (used under
+# ASan by tests/cli/conformance.sh) decodes every stream with the best path
+# and 2 threads only, adds the scalar path with 1 thread and the encoder
+# check for streams of at most 128x128 padded pixels (SPEC §3.2), and skips
+# the encoder check above 256x256 (the 4100x8 and 3x4099 streams): the
+# scalar code under ASan is slow with a trained model.
 # Prints PASS/FAIL per stream and a summary; exits 1 on any failure,
 # including vectors made with another model than the embedded one.
 set -u
@@ -44,6 +44,7 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 has() { for f in "$@"; do case " $flags " in *" $f "*) ;; *) return 1 ;; esac; done; }
 paths=scalar
 has avx2 fma && paths="$paths avx2"
+has avx2 fma avx_vnni && paths="$paths avxvnni"
 has avx2 fma avx512f avx512dq avx512bw avx512vl avx512_vnni && paths="$paths avx512"
 best=${paths##* }
 all_combos=

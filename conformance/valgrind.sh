@@ -1,8 +1,8 @@
 #!/bin/sh
 # Decodes conformance streams under valgrind with a non-sanitized build
 # (CI, .ci/run): a photo with 2 threads and its pixel hash checked, plus a
-# must-fail stream. Skips when valgrind is absent. AVX-512 is not emulated
-# by valgrind, so the decoder runs with --cpu=avx2 (or scalar).
+# must-fail stream. Skips when valgrind is absent. AVX-512 and AVX-VNNI are
+# not emulated by valgrind, so the decoder runs with --cpu=avx2 (or scalar).
 #     sh conformance/valgrind.sh BUILD_DIR    (from the repository root)
 set -u
 B=${1:?usage: conformance/valgrind.sh BUILD_DIR}

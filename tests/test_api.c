@@ -48,8 +48,8 @@ static void test_default_settings(void **state)
     assert_int_equal(s.threads, 0);
     assert_true(s.max_pixels == (uint64_t)1 << 28);
     assert_true(s.max_memory == 0);
-    assert_true((s.cpu_mask & (DLIC_CPU_AVX2 | DLIC_CPU_AVX512)) ==
-                (DLIC_CPU_AVX2 | DLIC_CPU_AVX512));
+    const unsigned isas = DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI | DLIC_CPU_AVX512;
+    assert_true((s.cpu_mask & isas) == isas);
     assert_null(s.model);
     assert_null(s.progress);
     assert_null(s.progress_opaque);

@@ -115,8 +115,10 @@ typedef struct isa {
 
 static const isa isas[] = {
     { "avx2", DLIC_CPU_AVX2 },
+    { "avxvnni", DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI },
     { "avx512", DLIC_CPU_AVX2 | DLIC_CPU_AVX512 },
 };
+#define NISA (sizeof(isas) / sizeof(isas[0]))
 
 static void *alloc64(size_t n)
 {
@@ -208,7 +210,7 @@ static void test_conv_kernels(void **state)
     (void)state;
     const unsigned det = dlic_cpu_detect();
     unsigned tested = 0;
-    for (unsigned ii = 0; ii < sizeof(isas) / sizeof(isas[0]); ii++) {
+    for (unsigned ii = 0; ii < NISA; ii++) {
         if ((det & isas[ii].flags) != isas[ii].flags) {
             printf("checkasm: %s not available, skipped\n", isas[ii].name);
             continue;
@@ -241,6 +243,29 @@ static void test_conv_kernels(void **state)
         tested++;
     }
     (void)tested;
+}
+
+/* The best kernel wins: AVX-512, else AVX-VNNI, else AVX2, else C (the
+ * table is filled in ascending order, isas[] is in that order). An init
+ * is built with its ISA's flags, so only those of this CPU are called. */
+static void test_dispatch_order(void **state)
+{
+    (void)state;
+    const unsigned det = dlic_cpu_detect();
+    dlic_nn_dsp all, best, prev[NISA + 1];
+    dlic_nn_dsp_init(&all, det);
+    dlic_nn_dsp_init(&best, 0);
+    unsigned n = 0;
+    prev[n++] = best;
+    for (unsigned i = 0; i < NISA; i++) {
+        if ((det & isas[i].flags) != isas[i].flags)
+            continue;
+        dlic_nn_dsp_init(&best, isas[i].flags);
+        for (unsigned j = 0; j < n; j++)
+            assert_ptr_not_equal(best.conv[1][0], prev[j].conv[1][0]);
+        prev[n++] = best;
+    }
+    assert_memory_equal(&all, &best, sizeof(all));
 }
 
 /* ------------------------------------------------------ whole transforms */
@@ -281,12 +306,12 @@ static void test_transform_isas_threads_stripes(void **state)
         const size_t bytes = ref.h * ref.w * ref.c * 2;
 
         const unsigned det = dlic_cpu_detect();
-        const unsigned flags[3] = { 0, DLIC_CPU_AVX2, DLIC_CPU_AVX2 | DLIC_CPU_AVX512 };
-        for (unsigned f = 0; f < 3; f++) {
-            if ((det & flags[f]) != flags[f])
+        for (unsigned f = 0; f <= NISA; f++) {
+            const unsigned flags = f ? isas[f - 1].flags : 0;   /* 0: C */
+            if ((det & flags) != flags)
                 continue;
             dlic_nn_dsp dsp;
-            dlic_nn_dsp_init(&dsp, flags[f]);
+            dlic_nn_dsp_init(&dsp, flags);
             for (unsigned th = 1; th <= 3; th++) {
                 static const unsigned stripes[] = { 1, 2, 3, 0, 1000 };
                 for (unsigned si = 0; si < 5; si++) {
@@ -345,8 +370,10 @@ static void test_codec_stripes(void **state)
     uint8_t *ref = NULL, *refpix = NULL;
     size_t ref_size = 0;
     static const char *stripes[] = { NULL, "1", "2", "3", "100000" };
-    static const unsigned masks[] = { 0, DLIC_CPU_AVX2, ~0u };
-    for (unsigned mi = 0; mi < 3; mi++)
+    static const unsigned masks[] = {
+        0, DLIC_CPU_AVX2, DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI, ~0u,
+    };
+    for (unsigned mi = 0; mi < sizeof(masks) / sizeof(masks[0]); mi++)
         for (unsigned si = 0; si < 5; si++) {
             if (stripes[si])
                 setenv("DLIC_STRIPE", stripes[si], 1);
@@ -390,6 +417,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels),
+        cmocka_unit_test(test_dispatch_order),
         cmocka_unit_test(test_transform_isas_threads_stripes),
         cmocka_unit_test(test_codec_stripes),
     };

@@ -376,8 +376,8 @@ static void test_cpu_mask(void **state)
 {
     (void)state;
     const unsigned det = dlic_cpu_detect();
-    assert_int_equal(det & ~(unsigned)(DLIC_CPU_AVX2 | DLIC_CPU_AVX512), 0);
-    if (det & DLIC_CPU_AVX512)
+    assert_int_equal(det & ~(unsigned)(DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI | DLIC_CPU_AVX512), 0);
+    if (det & (DLIC_CPU_AVXVNNI | DLIC_CPU_AVX512))
         assert_true(det & DLIC_CPU_AVX2);
     assert_int_equal(dlic_cpu_flags(0), 0);
     unsetenv("DLIC_CPU");
@@ -386,6 +386,8 @@ static void test_cpu_mask(void **state)
     assert_int_equal(dlic_cpu_flags(~0u), 0);
     setenv("DLIC_CPU", "avx2", 1);
     assert_int_equal(dlic_cpu_flags(~0u), det & DLIC_CPU_AVX2);
+    setenv("DLIC_CPU", "avxvnni", 1);
+    assert_int_equal(dlic_cpu_flags(~0u), det & (DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI));
     setenv("DLIC_CPU", "avx512", 1);
     assert_int_equal(dlic_cpu_flags(~0u), det);
     assert_int_equal(dlic_cpu_flags(DLIC_CPU_AVX2), det & DLIC_CPU_AVX2);

@@ -26,7 +26,8 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name,
 /* Strict decimal integer in [lo, hi]. Returns 0 on success. */
 int cli_parse_int(const char *s, long lo, long hi, int *out);
 
-/* "scalar", "avx2" or "avx512" to a dlic_settings.cpu_mask. 0 on success. */
+/* "scalar", "avx2", "avxvnni" or "avx512" to a dlic_settings.cpu_mask,
+ * each allowing the ones before it. 0 on success. */
 int cli_parse_cpu(const char *s, unsigned *mask);
 
 /* Metadata blocks a tool keeps (--metadata). */

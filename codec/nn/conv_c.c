@@ -102,6 +102,8 @@ void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
 #if defined(__x86_64__) || defined(__i386__)
     if (cpu_flags & DLIC_CPU_AVX2)
         dlic_nn_dsp_init_avx2(dsp);
+    if (cpu_flags & DLIC_CPU_AVXVNNI)
+        dlic_nn_dsp_init_avxvnni(dsp);
     if (cpu_flags & DLIC_CPU_AVX512)
         dlic_nn_dsp_init_avx512(dsp);
 #else

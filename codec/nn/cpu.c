@@ -34,6 +34,15 @@ static unsigned detect(void)
     const int avx2 = b >> 5 & 1;
     if (avx2 && fma)
         flags |= DLIC_CPU_AVX2;
+    /* AVX-VNNI (VEX vpdpbusd/vpdpwssd on ymm): leaf 7 subleaf 1 (a: the
+     * highest subleaf), EAX bit 4; its kernels need AVX2, FMA and the YMM
+     * state as well. */
+    if ((flags & DLIC_CPU_AVX2) && a >= 1) {
+        unsigned a1, b1, c1, d1;
+        __cpuid_count(7, 1, a1, b1, c1, d1);
+        if (a1 >> 4 & 1)
+            flags |= DLIC_CPU_AVXVNNI;
+    }
     /* AVX-512 kernels are built with F, BW, VL, DQ and VNNI (Makefile) and
      * need the opmask and ZMM state enabled by the OS. */
     const int f = b >> 16 & 1, dq = b >> 17 & 1, bw = b >> 30 & 1, vl = b >> 31 & 1;
@@ -67,8 +76,10 @@ static unsigned env_mask(void)
         return 0;
     if (!strcmp(e, "avx2"))
         return DLIC_CPU_AVX2;
+    if (!strcmp(e, "avxvnni"))
+        return DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI;
     if (!strcmp(e, "avx512"))
-        return DLIC_CPU_AVX2 | DLIC_CPU_AVX512;
+        return DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI | DLIC_CPU_AVX512;
     return ~0u;
 }
 

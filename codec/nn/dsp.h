@@ -57,6 +57,7 @@ static inline unsigned dlic_conv_kidx(unsigned k) { return k >> 1; }
  * in ascending order. */
 void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags);
 void dlic_nn_dsp_init_avx2(dlic_nn_dsp *dsp);
+void dlic_nn_dsp_init_avxvnni(dlic_nn_dsp *dsp);
 void dlic_nn_dsp_init_avx512(dlic_nn_dsp *dsp);
 
 /* The C reference kernel, usable directly by tests (checkasm style). */

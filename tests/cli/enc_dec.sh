@@ -120,7 +120,7 @@ same "$T/a.dlic" "$T/t1.dlic" "--threads 1 vs default (encoder)"
 run "$DEC" $MW --threads 1 "$T/a.dlic" -o "$T/t1.ppm"
 run "$DEC" $MW --threads 2 "$T/a.dlic" -o "$T/t2.ppm"
 same "$T/t1.ppm" "$T/t2.ppm" "--threads 1 vs 2 (decoder)"
-for cpu in scalar avx2 avx512; do
+for cpu in scalar avx2 avxvnni avx512; do
     run "$ENC" $MW -quiet --cpu=$cpu "$T/a.ppm" -o "$T/$cpu.dlic"
     same "$T/a.dlic" "$T/$cpu.dlic" "--cpu=$cpu vs default (encoder)"
     run "$DEC" $MW --cpu=$cpu "$T/a.dlic" -o "$T/$cpu.ppm"

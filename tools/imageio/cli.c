@@ -58,6 +58,8 @@ int cli_parse_cpu(const char *s, unsigned *mask)
         *mask = 0;
     else if (!strcmp(s, "avx2"))
         *mask = DLIC_CPU_AVX2;
+    else if (!strcmp(s, "avxvnni"))
+        *mask = DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI;
     else if (!strcmp(s, "avx512"))
         *mask = ~0u;
     else
@@ -201,7 +203,7 @@ int cli_common_arg(const char *prog, int argc, char **argv, int *i,
             return cli_usage_error(prog, "--threads needs a number 0..256");
     } else if ((r = cli_opt_value(argc, argv, i, "--cpu", &v)) != 0) {
         if (r < 0 || cli_parse_cpu(v, &c->cpu_mask))
-            return cli_usage_error(prog, "--cpu must be scalar, avx2 or avx512");
+            return cli_usage_error(prog, "--cpu must be scalar, avx2, avxvnni or avx512");
         c->cpu_set = 1;
     } else {
         return 0;
