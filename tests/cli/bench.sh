@@ -4,16 +4,7 @@
 # external codec is skipped with a note, usage errors exit 2.
 # Usage: sh tests/cli/bench.sh BUILD_DIR   (from the repository root)
 set -u
-B=${1:?usage: bench.sh BUILD_DIR}
-BENCH=$B/dlic-bench
-D=tests/data
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-bench-test.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "bench.sh: FAIL: $*" >&2; exit 1; }
+. tests/support/cli.sh "$@"
 
 mkdir "$T/img"
 cp "$D/rgb.png" "$T/img/a.png"

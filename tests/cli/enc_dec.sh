@@ -3,23 +3,7 @@
 # output sizes and colour, determinism, stdin/stdout, threads and CPU paths.
 # Usage: sh tests/cli/enc_dec.sh BUILD_DIR   (from the repository root)
 set -u
-B=${1:?usage: enc_dec.sh BUILD_DIR}
-ENC=$B/dlic-enc
-DEC=$B/dlic-dec
-INFO=$B/dlic-info
-D=tests/data
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-enc_dec.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "enc_dec.sh: FAIL: $*" >&2; exit 1; }
-
-# run CMD...: must succeed; stderr kept in $T/err.
-run() {
-    "$@" 2>"$T/err" || { cat "$T/err" >&2; fail "exit $? from: $*"; }
-}
+. tests/support/cli.sh "$@"
 
 # pnm_size FILE: "MAGIC W H" of a PNM written by dlic-dec ("P6\nW H\n255\n").
 pnm_size() {

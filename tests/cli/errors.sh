@@ -4,16 +4,7 @@
 # the problem, and no output file (an existing one left untouched).
 # Usage: sh tests/cli/errors.sh BUILD_DIR   (from the repository root)
 set -u
-B=${1:?usage: errors.sh BUILD_DIR}
-ENC=$B/dlic-enc
-DEC=$B/dlic-dec
-INFO=$B/dlic-info
-D=tests/data
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-errors.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
+. tests/support/cli.sh "$@"
 mkdir "$T/out"
 fails=0
 

@@ -2,17 +2,7 @@
 # dlic-info on known streams and models.
 # Usage: sh tests/cli/info.sh BUILD_DIR   (from the repository root)
 set -u
-B=${1:?usage: info.sh BUILD_DIR}
-ENC=$B/dlic-enc
-INFO=$B/dlic-info
-D=tests/data
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-info.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "info.sh: FAIL: $*" >&2; exit 1; }
+. tests/support/cli.sh "$@"
 
 # has FILE REGEX...: every REGEX (grep -E) matches some line of FILE.
 has() {

@@ -5,22 +5,7 @@
 # Inputs: tests/data/exif.* (see tests/data/make_exif.py).
 # Usage: sh tests/cli/metadata.sh BUILD_DIR   (from the repository root)
 set -u
-B=${1:?usage: metadata.sh BUILD_DIR}
-ENC=$B/dlic-enc
-DEC=$B/dlic-dec
-INFO=$B/dlic-info
-D=tests/data
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-metadata.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "metadata.sh: FAIL: $*" >&2; exit 1; }
-
-run() {
-    "$@" 2>"$T/err" || { st=$?; cat "$T/err" >&2; fail "exit $st from: $*"; }
-}
+. tests/support/cli.sh "$@"
 
 MW=
 [ -f weights/dlic-test.dlicm ] && MW="--weights weights/dlic-test.dlicm"
