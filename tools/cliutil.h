@@ -79,11 +79,13 @@ typedef struct cli_common {
     int threads, verbose, quiet;
     int cpu_set;
     unsigned cpu_mask;
+    unsigned metadata;           /* CLI_META_*: the tool's default, then --metadata */
     int only_files;              /* after "--" */
 } cli_common;
 
 /* Looks at argv[*i]: an input file, "--", or an option both codec tools
- * take (-o, --weights, --threads, --cpu, -v, -quiet, --help through help(),
+ * take (-o, --weights, --threads, --cpu, --metadata, -v, -quiet, --help
+ * through help(),
  * --version). Returns 1 when it took the argument (advancing *i past a
  * separate value), 0 when the caller should handle it, or CLI_EXIT_USAGE
  * after printing a usage error. */

@@ -41,13 +41,12 @@ static void help(void)
 typedef struct dec_opts {
     cli_common c;
     int format;
-    unsigned metadata;          /* CLI_META_* */
 } dec_opts;
 
 static int parse_args(int argc, char **argv, dec_opts *o)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
+        const char *a = argv[i];
         int r = cli_common_arg(PROG, argc, argv, &i, &o->c, help);
 
         if (r == 1)
@@ -59,11 +58,6 @@ static int parse_args(int argc, char **argv, dec_opts *o)
             o->format = OUT_PNM;
         } else if (!strcmp(a, "--png") || !strcmp(a, "-png")) {
             o->format = OUT_PNG;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--metadata", &v)) != 0 ||
-                   (r = cli_opt_value(argc, argv, &i, "-metadata", &v)) != 0) {
-            if (r < 0 || cli_parse_metadata(v, &o->metadata))
-                return cli_usage_error(PROG, "--metadata needs a list of all, "
-                                       "none, icc, exif (comma-separated)");
         } else {
             return cli_usage_error(PROG, "unknown option '%s'", a);
         }
@@ -86,7 +80,7 @@ static int parse_args(int argc, char **argv, dec_opts *o)
 
 int main(int argc, char **argv)
 {
-    dec_opts o = { .metadata = CLI_META_ALL };
+    dec_opts o = { .c.metadata = CLI_META_ALL };
     char err[IO_ERR_SIZE];
     dlic_settings s;
     dlic_model *loaded = NULL;
@@ -144,11 +138,11 @@ int main(int argc, char **argv)
     img.channels = pic.colour == DLIC_GRAY ? 1 : 3;
     img.stride = pic.stride;
     img.data = pic.data;
-    if (o.metadata & CLI_META_ICC) {            /* read-only use below */
+    if (o.c.metadata & CLI_META_ICC) {            /* read-only use below */
         img.icc = (uint8_t *)(uintptr_t)pic.icc;
         img.icc_size = pic.icc_size;
     }
-    if (o.metadata & CLI_META_EXIF) {
+    if (o.c.metadata & CLI_META_EXIF) {
         img.exif = (uint8_t *)(uintptr_t)pic.exif;
         img.exif_size = pic.exif_size;
     }

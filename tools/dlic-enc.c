@@ -68,7 +68,6 @@ static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
 typedef struct enc_opts {
     cli_common c;
     int quality, print_psnr;
-    unsigned metadata;          /* CLI_META_* */
 } enc_opts;
 
 static int parse_args(int argc, char **argv, enc_opts *o)
@@ -86,11 +85,6 @@ static int parse_args(int argc, char **argv, enc_opts *o)
         } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
                 return cli_usage_error(PROG, "-q needs a quality 0..100");
-        } else if ((r = cli_opt_value(argc, argv, &i, "--metadata", &v)) != 0 ||
-                   (r = cli_opt_value(argc, argv, &i, "-metadata", &v)) != 0) {
-            if (r < 0 || cli_parse_metadata(v, &o->metadata))
-                return cli_usage_error(PROG, "--metadata needs a list of all, "
-                                       "none, icc, exif (comma-separated)");
         } else {
             return cli_usage_error(PROG, "unknown option '%s'", a);
         }
@@ -107,7 +101,7 @@ static const char *colour_name(int colour)
 
 int main(int argc, char **argv)
 {
-    enc_opts o = { .quality = 75, .metadata = CLI_META_ICC };
+    enc_opts o = { .quality = 75, .c.metadata = CLI_META_ICC };
     char err[IO_ERR_SIZE];
     dlic_settings s;
     dlic_model *loaded = NULL;
@@ -154,11 +148,11 @@ int main(int argc, char **argv)
     pic.colour = img.channels == 1 ? DLIC_GRAY : DLIC_RGB;
     pic.stride = img.stride;
     pic.data = img.data;
-    if (o.metadata & CLI_META_ICC) {
+    if (o.c.metadata & CLI_META_ICC) {
         pic.icc = img.icc;
         pic.icc_size = img.icc_size;
     }
-    if (o.metadata & CLI_META_EXIF) {
+    if (o.c.metadata & CLI_META_EXIF) {
         pic.exif = img.exif;
         pic.exif_size = img.exif_size;
     }

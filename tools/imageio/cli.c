@@ -205,6 +205,11 @@ int cli_common_arg(const char *prog, int argc, char **argv, int *i,
         if (r < 0 || cli_parse_cpu(v, &c->cpu_mask))
             return cli_usage_error(prog, "--cpu must be scalar, avx2, avxvnni or avx512");
         c->cpu_set = 1;
+    } else if ((r = cli_opt_value(argc, argv, i, "--metadata", &v)) != 0 ||
+               (r = cli_opt_value(argc, argv, i, "-metadata", &v)) != 0) {
+        if (r < 0 || cli_parse_metadata(v, &c->metadata))
+            return cli_usage_error(prog, "--metadata needs a list of all, "
+                                   "none, icc, exif (comma-separated)");
     } else {
         return 0;
     }
