@@ -69,7 +69,7 @@ def parse_args():
     p.add_argument("--val-minutes", type=float, default=30.0)
     p.add_argument("--qat", action="store_true", help="int8 quantization-aware training")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0, help="0: every allowed core")
     p.add_argument("--no-bf16", action="store_true")
     return p.parse_args()
 
@@ -123,8 +123,10 @@ def validate(model, device, names=("kodim04.png", "kodim15.png", "kodim23.png"))
 
 def main():
     args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    # This PyTorch build's OpenMP default is one thread on this 2-core
+    # machine (omp_get_max_threads() = 1): use every core we may run on.
+    # Step of batch 8x256x256 here: 0.57 s on 1 thread, 0.32 s on 2.
+    torch.set_num_threads(args.threads or len(os.sched_getaffinity(0)))
     dev = torch.device(args.device)
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True     # fixed crop shapes
