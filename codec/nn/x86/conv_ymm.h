@@ -203,38 +203,9 @@ static void conv(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratc
     }
 }
 
-static void config(const dlic_layer *l, dlic_pack_cfg *c)
-{
-    dlic_pack_config(l, VL, CONV_YMM_VNNI, blocks, c);
-}
-
-static size_t packed_size(const dlic_layer *l)
-{
-    dlic_pack_cfg c;
-    config(l, &c);
-    return dlic_pack_size(&c, l);
-}
-
-static void pack(const dlic_layer *l, void *packed)
-{
-    dlic_pack_cfg c;
-    config(l, &c);
-    dlic_pack_weights(&c, l, packed);
-}
-
-static size_t scratch_size(const dlic_layer *l, unsigned w)
-{
-    dlic_pack_cfg c;
-    config(l, &c);
-    return dlic_pack_scratch(&c, l, w);
-}
-
-void CONV_YMM_INIT(dlic_nn_dsp *dsp)
-{
-    for (unsigned ki = 0; ki < 3; ki++)
-        for (unsigned si = 0; si < 2; si++)
-            dsp->conv[ki][si] = conv;
-    dsp->packed_size = packed_size;
-    dsp->pack = pack;
-    dsp->scratch_size = scratch_size;
-}
+#define CONV_GLUE_VL VL
+#define CONV_GLUE_U8 CONV_YMM_VNNI
+#define CONV_GLUE_BLOCKS blocks
+#define CONV_GLUE_KERNEL conv
+#define CONV_GLUE_INIT CONV_YMM_INIT
+#include "codec/nn/x86/conv_glue.h"
