@@ -3,10 +3,15 @@
 
     /usr/bin/python3 train/train.py --minutes 150            # CPU, resumes
     /usr/bin/python3 train/train.py --qat --minutes 60       # int8 QAT phase
+    # a session's run: 3e-4, then a cosine to 2e-5 over its last 40 minutes
+    /usr/bin/python3 train/train.py --minutes 120 --lr 3e-4 --decay-minutes 40
 
 State lives in --run (default train/runs/main): ckpt.pt holds the model,
 the optimizer, the step, the crops seen and every RNG state, written
-atomically every --ckpt-minutes, so a killed run resumes exactly.
+atomically every --ckpt-minutes and on SIGTERM/SIGINT, so a stopped run
+resumes exactly (a killed one loses at most --ckpt-minutes).  End every
+session with a decay phase: exporting from the high-lr state measured
++300% BD-rate vs BPG against +176% after 24 minutes at 5e-5 (session 2).
 --init loads only model weights (e.g. the committed train/checkpoints/
 dlic.pt) when the run directory has no checkpoint yet.
 """
@@ -14,6 +19,7 @@ import argparse
 import ctypes
 import math
 import os
+import signal
 import sys
 import time
 
@@ -63,6 +69,9 @@ def parse_args():
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--decay-minutes", type=float, default=0.0,
+                   help="cosine-decay the lr to --lr-end over the last this many minutes")
+    p.add_argument("--lr-end", type=float, default=2e-5)
     p.add_argument("--minutes", type=float, default=60.0, help="stop after this wall time")
     p.add_argument("--steps", type=int, default=0, help="stop at this total step (0: no limit)")
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
@@ -171,6 +180,20 @@ def main():
     t_ckpt = t_val = t_start
     win_t, win_n, win = time.time(), 0, []
 
+    def lr_at(t):
+        """Constant --lr, then a cosine to --lr-end over the last
+        --decay-minutes of this invocation (wall time t in seconds)."""
+        d = args.decay_minutes * 60
+        t0 = args.minutes * 60 - d
+        if d <= 0 or t <= t0:
+            return args.lr
+        a = min(1.0, (t - t0) / d)
+        return args.lr_end + 0.5 * (args.lr - args.lr_end) * (1 + math.cos(math.pi * a))
+
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(1))
+
     def checkpoint():
         save_atomic({"model": model.state_dict(), "opt": opt.state_dict(),
                      "step": step, "crops": crops, "qat": args.qat,
@@ -183,8 +206,12 @@ def main():
 
     while True:
         now = time.time()
-        if now - t_start > args.minutes * 60 or (args.steps and step >= args.steps):
+        if (stop or now - t_start > args.minutes * 60
+                or (args.steps and step >= args.steps)):
             break
+        lr = lr_at(now - t_start)
+        for g in opt.param_groups:
+            g["lr"] = lr
         b = sampler.batch(args.batch)
         x = torch.from_numpy(b).to(dev).permute(0, 3, 1, 2).float().div_(255.0)
         if dev.type == "cpu":
@@ -206,7 +233,7 @@ def main():
             dt = time.time() - win_t
             l, r, q = (sum(v[i] for v in win) / len(win) for i in range(3))
             msg = (f"step {step} crops {crops} | {win_n / dt:.1f} crops/s | "
-                   f"loss {l:.4f} bpp {r:.3f} psnr {q:.2f}")
+                   f"lr {lr:.2e} | loss {l:.4f} bpp {r:.3f} psnr {q:.2f}")
             print(("\r" + msg) if tty else msg, end="" if tty else "\n",
                   file=sys.stderr, flush=True)
             with open(log_path, "a") as f:
