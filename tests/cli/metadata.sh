@@ -48,7 +48,7 @@ has() { "$INFO" "$2" | grep -q "^  $1 "; }
 [ -s "$D/exif.bin" ] || fail "no $D/exif.bin"
 
 # --- dlic-enc: EXIF from every format, byte for byte ------------------------
-for f in exif.png exif.jpg exif.webp exif_id.webp; do
+for f in exif.png exif_late.png exif.jpg exif.webp exif_id.webp; do
     run "$ENC" $MW -quiet --metadata all "$D/$f" -o "$T/$f.all.dlic"
     dlic_chunk "$T/$f.all.dlic" exif > "$T/$f.exif"
     cmp -s "$T/$f.exif" "$D/exif.bin" ||
@@ -59,6 +59,16 @@ for f in exif.png exif.jpg exif.webp exif_id.webp; do
     cmp -s "$T/$f.all.dlic" "$T/$f.exif.dlic" || [ "$f" = exif.png ] ||
         fail "$f: --metadata all and exif differ with no ICC profile"
 done
+
+# A PNG whose tail after the image data is cut (here IEND) still encodes;
+# only a late eXIf in that tail could be lost.
+n=$(wc -c < "$D/exif_late.png")
+head -c $((n - 12)) "$D/exif_late.png" > "$T/cut.png"
+run "$ENC" $MW -quiet --metadata all "$T/cut.png" -o "$T/cut.dlic"
+run "$DEC" $MW "$T/cut.dlic" -o "$T/cut.ppm"
+run "$ENC" $MW -quiet --metadata all "$D/exif_late.png" -o "$T/late.dlic"
+run "$DEC" $MW "$T/late.dlic" -o "$T/late.ppm"
+cmp -s "$T/cut.ppm" "$T/late.ppm" || fail "a cut PNG tail changes the pixels"
 
 # exif.png has both blocks: each list keeps exactly what it names.
 P=$T/exif.png

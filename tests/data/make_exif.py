@@ -9,6 +9,7 @@ deterministic.
 
 exif.bin       the EXIF block (TIFF header onwards) all the others carry
 exif.png       8x8 RGB PNG with iCCP and eXIf
+exif_late.png  8x8 RGB PNG with eXIf after IDAT, as PNG extensions 1.5.0 allowed
 exif.jpg       rgb.jpg with an APP1 "Exif\\0\\0" segment after SOI
 exif.webp      rgb.webp in the extended format (VP8X) with an EXIF chunk
 exif_id.webp   the same with "Exif\\0\\0" before the TIFF header, as some
@@ -56,15 +57,18 @@ def png_chunks(data):
     return out
 
 
-def exif_png(exif):
+def exif_png(exif, late=False):
     w = h = 8
     rows = b"".join(b"\x00" + bytes(v for x in range(w) for v in (x * 32, y * 32, 128))
                     for y in range(h))
     iccp = [p for t, p in png_chunks(read("icc.png")) if t == b"iCCP"][0]
-    return (b"\x89PNG\r\n\x1a\n" +
-            png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
-            png_chunk(b"iCCP", iccp) + png_chunk(b"eXIf", exif) +
-            png_chunk(b"IDAT", zlib.compress(rows, 9)) + png_chunk(b"IEND", b""))
+    head = (b"\x89PNG\r\n\x1a\n" +
+            png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)))
+    idat = png_chunk(b"IDAT", zlib.compress(rows, 9))
+    if late:
+        return head + idat + png_chunk(b"eXIf", exif) + png_chunk(b"IEND", b"")
+    return (head + png_chunk(b"iCCP", iccp) + png_chunk(b"eXIf", exif) + idat +
+            png_chunk(b"IEND", b""))
 
 
 def exif_jpeg(exif):
@@ -95,6 +99,7 @@ def main():
     exif = exif_block()
     write("exif.bin", exif)
     write("exif.png", exif_png(exif))
+    write("exif_late.png", exif_png(exif, late=True))
     write("exif.jpg", exif_jpeg(exif))
     write("exif.webp", exif_webp(exif))
     write("exif_id.webp", exif_webp(b"Exif\x00\x00" + exif))

@@ -65,6 +65,36 @@ static void on_flush(png_structp png)
     (void)png;
 }
 
+/* An eXIf chunk of info, if img has none yet (one before IDAT wins). */
+static void take_exif(png_structp png, png_infop info, io_image *img)
+{
+    png_bytep data;
+    png_uint_32 len;
+    if (img->exif || !png_get_eXIf_1(png, info, &len, &data) || len == 0 ||
+        len > IO_MAX_EXIF_SIZE)
+        return;
+    img->exif = malloc(len);
+    if (!img->exif)
+        png_error(png, "out of memory");
+    memcpy(img->exif, data, len);
+    img->exif_size = len;
+}
+
+/* The chunks after the image data: the PNG extensions of 2017 (1.5.0)
+ * allowed eXIf there and files written then still have it there. The
+ * pixels are already read, so a problem in this tail (truncated, no IEND)
+ * costs only that metadata, as in image viewers: it is not an error. */
+static void read_png_end(png_ctx *c, png_structp png, png_infop end, io_image *img)
+{
+    if (setjmp(png_jmpbuf(png))) {
+        if (c->err)
+            c->err[0] = '\0';
+        return;
+    }
+    png_read_end(png, end);
+    take_exif(png, end, img);
+}
+
 /* The setjmp lives here and everything a longjmp must clean up lives in the
  * caller (*c, *img), so no local is modified between setjmp and longjmp. */
 static int read_png(png_ctx *c, png_structp png, png_infop info,
@@ -109,17 +139,7 @@ static int read_png(png_ctx *c, png_structp png, png_infop info,
         memcpy(img->icc, icc_data, icc_len);
         img->icc_size = icc_len;
     }
-    /* Only an eXIf before IDAT is seen: the chunks after it are not read. */
-    png_bytep exif_data;
-    png_uint_32 exif_len;
-    if (png_get_eXIf_1(png, info, &exif_len, &exif_data) && exif_len > 0 &&
-        exif_len <= IO_MAX_EXIF_SIZE) {
-        img->exif = malloc(exif_len);
-        if (!img->exif)
-            png_error(png, "out of memory");
-        memcpy(img->exif, exif_data, exif_len);
-        img->exif_size = exif_len;
-    }
+    take_exif(png, info, img);
 
     if (io_image_alloc(img, w, h, out_ch, lim, c->err))
         return -1;
@@ -154,7 +174,7 @@ int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
 {
     png_ctx c;
     png_structp png;
-    png_infop info = NULL;
+    png_infop info = NULL, end = NULL;
 
     memset(img, 0, sizeof(*img));
     /* libpng reports oversized dimensions as "Invalid IHDR data"; say what
@@ -174,12 +194,15 @@ int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
     c.src = data;
     c.src_size = size;
     png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &c, on_error, on_warning);
-    if (!png || !(info = png_create_info_struct(png))) {
-        png_destroy_read_struct(&png, NULL, NULL);
+    if (!png || !(info = png_create_info_struct(png)) ||
+        !(end = png_create_info_struct(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
         return io_fail(err, "out of memory");
     }
     int r = read_png(&c, png, info, lim, img);
-    png_destroy_read_struct(&png, &info, NULL);
+    if (!r)
+        read_png_end(&c, png, end, img);
+    png_destroy_read_struct(&png, &info, &end);
     free(c.tmp);
     free(c.rows);
     if (r)
