@@ -1,0 +1,120 @@
+/* The engine of a context: worker pool, block cache and packed weights,
+ * kept between runs (transform.h, engine.h). */
+#include <stdlib.h>
+
+#include "codec/common/common.h"
+#include "codec/nn/engine.h"
+
+/* Row windows, output and scratch buffers of finished streams, kept for
+ * the next run of the context: fresh large blocks cost page faults every
+ * time (about a tenth of a Kodak decode). */
+#define CACHE_SLOTS 48
+
+struct dlic_nn_engine {
+    const dlic_nn_dsp *dsp;
+    const struct dlic_model *model;
+    dlic_pool *pool;
+    void *packed[4][DLIC_MODEL_MAX_LAYERS];
+    void *cache[CACHE_SLOTS];
+    size_t cache_size[CACHE_SLOTS];
+};
+
+static void *alloc64(size_t n)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 64, n ? n : 64) ? NULL : p;
+}
+
+/* The smallest cached block that fits, else a fresh one. */
+void *dlic_nn_get_block(dlic_nn_engine *e, size_t n)
+{
+    int best = -1;
+    for (int i = 0; e && i < CACHE_SLOTS; i++)
+        if (e->cache[i] && e->cache_size[i] >= n &&
+            (best < 0 || e->cache_size[i] < e->cache_size[best]))
+            best = i;
+    if (best < 0)
+        return alloc64(n);
+    void *p = e->cache[best];
+    e->cache[best] = NULL;
+    return p;
+}
+
+/* Into a free cache slot, else freed. */
+void dlic_nn_put_block(dlic_nn_engine *e, void *p, size_t n)
+{
+    if (!p)
+        return;
+    for (int i = 0; e && i < CACHE_SLOTS; i++)
+        if (!e->cache[i]) {
+            e->cache[i] = p;
+            e->cache_size[i] = n;
+            return;
+        }
+    free(p);
+}
+
+dlic_pool *dlic_nn_engine_pool(const dlic_nn_engine *e)
+{
+    return e ? e->pool : NULL;
+}
+
+int dlic_nn_engine_open(dlic_nn_engine **e, const dlic_nn_dsp *dsp,
+                        const struct dlic_model *model, unsigned threads)
+{
+    *e = NULL;
+    dlic_nn_engine *n = calloc(1, sizeof(*n));
+    DLIC_CHECK(!n, DLIC_ERR_NOMEM);
+    n->dsp = dsp;
+    n->model = model;
+    if (threads > 1 && dlic_pool_open(&n->pool, threads)) {
+        free(n);
+        return DLIC_ERR_NOMEM;
+    }
+    *e = n;
+    return DLIC_OK;
+}
+
+void dlic_nn_engine_close(dlic_nn_engine **e)
+{
+    if (!e || !*e)
+        return;
+    dlic_pool_close(&(*e)->pool);
+    for (unsigned i = 0; i < 4; i++)
+        for (unsigned j = 0; j < DLIC_MODEL_MAX_LAYERS; j++)
+            free((*e)->packed[i][j]);
+    for (unsigned i = 0; i < CACHE_SLOTS; i++)
+        free((*e)->cache[i]);
+    free(*e);
+    *e = NULL;
+}
+
+int dlic_nn_get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp,
+                       const dlic_transform *t, const void **packed, void **own)
+{
+    void **cache = NULL;
+    if (e && e->model)
+        for (unsigned i = 0; i < 4; i++)
+            if (t == &e->model->t[i])
+                cache = e->packed[i];
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        own[i] = NULL;
+        packed[i] = NULL;
+        if (!dsp->pack)
+            continue;
+        if (cache && cache[i]) {
+            packed[i] = cache[i];
+            continue;
+        }
+        const size_t n = dsp->packed_size(&t->layer[i]);
+        void *p = n ? alloc64(n) : NULL;
+        DLIC_CHECK(!p, n ? DLIC_ERR_NOMEM : DLIC_ERR_LIMIT);
+        dsp->pack(&t->layer[i], p);
+        if (cache)
+            cache[i] = p;
+        else
+            own[i] = p;
+        packed[i] = p;
+    }
+    return DLIC_OK;
+}
