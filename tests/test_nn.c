@@ -357,6 +357,112 @@ static void test_transform_threads(void **state)
         tl_free(&t[i]);
 }
 
+/* ASan counts the bytes the program holds (sanitizer/allocator_interface.h,
+ * which GCC does not ship); without it the memory test is skipped. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+
+#ifdef HAVE_ASAN
+size_t __sanitizer_get_current_allocated_bytes(void);
+
+typedef struct memrun {
+    const dlic_tensor *in;
+    size_t base, peak;          /* bytes held before the stream, most since */
+} memrun;
+
+static void mem_note(memrun *m)
+{
+    const size_t held = __sanitizer_get_current_allocated_bytes() - m->base;
+    if (held > m->peak)
+        m->peak = held;
+}
+
+static int mem_get_row(void *opaque, size_t y, int16_t *row)
+{
+    memrun *m = opaque;
+    mem_note(m);
+    memcpy(row, m->in->data + y * m->in->w * m->in->c, m->in->w * m->in->c * 2);
+    return DLIC_OK;
+}
+
+static int mem_put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
+{
+    (void)y, (void)n, (void)rows;
+    mem_note(opaque);
+    return DLIC_OK;
+}
+#endif
+
+/* dlic_transform_memory() is what a stream really holds, by ASan's count:
+ * its packed weights and per-thread scratch included, which the row
+ * windows of dlic_transform_shape() leave out. */
+static void test_transform_memory(void **state)
+{
+    (void)state;
+#ifndef HAVE_ASAN
+    skip();
+#else
+    dlic_transform tr;
+    memset(&tr, 0, sizeof(tr));
+    tlayer t[3];
+    random_layer(&t[0], 3, 16, 5, 2, 1);
+    random_layer(&t[1], 16, 32, 3, 1, 2);
+    random_layer(&t[2], 8, 6, 3, 1, 1);
+    t[0].l.ilo = 0, t[0].l.ihi = 255;
+    for (int i = 1; i < 3; i++)
+        t[i].l.ilo = -300, t[i].l.ihi = 400;     /* random_layer's lo, hi */
+    tr.nlayers = 3;
+    for (int i = 0; i < 3; i++)
+        tr.layer[i] = t[i].l;
+
+    const unsigned H = 61, W = 75;
+    dlic_tensor in = { malloc((size_t)H * W * 3 * 2), H, W, 3 };
+    for (size_t i = 0; i < (size_t)H * W * 3; i++)
+        in.data[i] = (int16_t)(rnd() % 256);
+    size_t oh, ow, oc, rows;
+    assert_int_equal(dlic_transform_shape(&tr, H, W, &oh, &ow, &oc, &rows), DLIC_OK);
+
+    dlic_nn_dsp dsp;
+    dlic_nn_dsp_init(&dsp, dlic_cpu_detect());
+    size_t work1 = 0;
+    for (unsigned th = 1; th <= 3; th += 2) {
+        /* A fresh engine without a model: no blocks to lend, no weights
+         * kept, so the stream allocates all it holds. */
+        dlic_nn_engine *e;
+        assert_int_equal(dlic_nn_engine_open(&e, &dsp, NULL, th), DLIC_OK);
+        dlic_nn_exec x = { .dsp = &dsp, .threads = th, .engine = e };
+        size_t work, packed;
+        assert_int_equal(dlic_transform_memory(&x, &tr, H, W, &work, &packed), DLIC_OK);
+
+        memrun m = { .in = &in };
+        m.base = __sanitizer_get_current_allocated_bytes();
+        dlic_nn_stream *s;
+        assert_int_equal(dlic_nn_stream_open(&s, &x, &tr, H, W, mem_get_row, &m,
+                                             mem_put_rows, &m), DLIC_OK);
+        assert_int_equal(dlic_nn_stream_pull(s, SIZE_MAX), DLIC_OK);
+        dlic_nn_stream_close(&s);
+        assert_true(m.peak <= work + packed);
+        assert_int_equal(m.peak, work + packed);    /* and no more */
+        assert_true(m.peak > rows);                 /* all the old estimate saw */
+        if (dsp.pack)
+            assert_true(packed > 0);
+        if (th == 1)
+            work1 = work;
+        else if (dsp.scratch_size)
+            assert_true(work > work1);              /* scratch per thread */
+        dlic_nn_engine_close(&e);
+    }
+    free(in.data);
+    for (int i = 0; i < 3; i++)
+        tl_free(&t[i]);
+#endif
+}
+
 static void test_shape_overflow(void **state)
 {
     (void)state;
@@ -406,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_pixel_shuffle),
         cmocka_unit_test(test_table_vs_naive),
         cmocka_unit_test(test_transform_threads),
+        cmocka_unit_test(test_transform_memory),
         cmocka_unit_test(test_shape_overflow),
         cmocka_unit_test(test_cpu_mask),
     };

@@ -14,29 +14,34 @@ typedef struct shapes {
     size_t hp, wp, zh, zw, yh, yw;
 } shapes;
 
-static int plan(const dlic_dec_params *p, const dlic_header *h, shapes *s)
+static int plan(const dlic_nn_exec *x, const dlic_dec_params *p, const dlic_header *h,
+                shapes *s)
 {
     const struct dlic_model *m = p->model;
-    size_t ph, pw, pc, gh, gw, gc, wc, wd;
+    size_t ph, pw, pc, gh, gw, gc, rows, wc, wd, kc, kd;
     s->hp = (h->height + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
     s->wp = (h->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
     s->zh = s->hp / TOTAL_STRIDE, s->zw = s->wp / TOTAL_STRIDE;
     s->yh = s->hp / LATENT_STRIDE, s->yw = s->wp / LATENT_STRIDE;
-    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], s->zh, s->zw, &ph, &pw, &pc, &wc));
-    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_S], s->yh, s->yw, &gh, &gw, &gc, &wd));
+    /* Shapes; a stream's memory is dlic_transform_memory()'s below. */
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], s->zh, s->zw, &ph, &pw, &pc, &rows));
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_S], s->yh, s->yw, &gh, &gw, &gc, &rows));
     /* Guaranteed by the loader (SPEC §8.3). */
     DLIC_CHECK(ph != s->yh || pw != s->yw || pc != 2u * m->M ||
                gh != s->hp || gw != s->wp || gc != 3, DLIC_ERR_BAD_MODEL);
     if (!p->max_memory)
         return DLIC_OK;
     size_t zb, ob, need = 0;
+    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], s->zh, s->zw, &wc, &kc));
+    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_G_S], s->yh, s->yw, &wd, &kd));
     DLIC_TRY(dlic_tensor_bytes(s->zh, s->zw, m->NZ, &zb));
     DLIC_TRY(dlic_tensor_bytes(h->height, h->width, 3, &ob));
     ob /= 2;   /* 8-bit output */
     /* h_s, the latent decoding and g_s run as one row pipeline (decode_y):
-     * live are Z, the row windows of both transforms and the output. */
-    const size_t live[4] = { zb, wc, wd, ob };
-    for (unsigned i = 0; i < 4; i++)
+     * live are Z, the buffers and packed weights of both transforms and the
+     * output. */
+    const size_t live[6] = { zb, wc, kc, wd, kd, ob };
+    for (unsigned i = 0; i < 6; i++)
         DLIC_CHECK(dlic_add_size(need, live[i], &need), DLIC_ERR_LIMIT);
     DLIC_CHECK(need > p->max_memory, DLIC_ERR_LIMIT);
     return DLIC_OK;
@@ -187,7 +192,7 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     DLIC_CHECK(h->model_id != m->id, DLIC_ERR_MODEL_MISMATCH);
     DLIC_CHECK(p->max_pixels && (uint64_t)h->width * h->height > p->max_pixels,
                DLIC_ERR_LIMIT);
-    DLIC_TRY(plan(p, h, &s));
+    DLIC_TRY(plan(x, p, h, &s));
 
     x->done = 0;
     x->total = m->t[DLIC_H_S].nlayers + m->t[DLIC_G_S].nlayers + 2;

@@ -102,14 +102,15 @@ static int code_y(void *opaque, size_t y0, size_t n, const int16_t *P)
 
 /* Shapes and peak working memory of the whole pipeline, checked against
  * the limits before anything big is allocated. */
-static int plan(const dlic_enc_params *p, size_t hp, size_t wp)
+static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size_t wp)
 {
     const struct dlic_model *m = p->model;
-    size_t yh, yw, yc, zh, zw, zc, ph, pw, pc, wa, wb, wc;
-    size_t xb, yb, zb, pb, need = 0, stage;
-    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_A], hp, wp, &yh, &yw, &yc, &wa));
-    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_A], yh, yw, &zh, &zw, &zc, &wb));
-    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], zh, zw, &ph, &pw, &pc, &wc));
+    size_t yh, yw, yc, zh, zw, zc, ph, pw, pc, wa, wb, wc, ka, kb, kc;
+    size_t xb, yb, zb, pb, rows, need = 0, stage;
+    /* Shapes; a stream's memory is dlic_transform_memory()'s below. */
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_A], hp, wp, &yh, &yw, &yc, &rows));
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_A], yh, yw, &zh, &zw, &zc, &rows));
+    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], zh, zw, &ph, &pw, &pc, &rows));
     /* The loader checks these (SPEC §5.3, §8.3); a mismatch here means the
      * model object is not one it produced. */
     DLIC_CHECK(yh != hp / LATENT_STRIDE || yw != wp / LATENT_STRIDE || yc != m->M ||
@@ -118,16 +119,21 @@ static int plan(const dlic_enc_params *p, size_t hp, size_t wp)
     if (!p->max_memory)
         return DLIC_OK;
     (void)xb, (void)pb;  /* g_a reads the picture, code_y takes P, by rows */
+    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_G_A], hp, wp, &wa, &ka));
+    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_A], yh, yw, &wb, &kb));
+    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], zh, zw, &wc, &kc));
     DLIC_TRY(dlic_tensor_bytes(yh, yw, yc, &yb));
     DLIC_TRY(dlic_tensor_bytes(zh, zw, zc, &zb));
     /* Live sets: g_a + Y, Y + h_a + Z, Y + Z + h_s and the coded streams
-     * (about the size of Y at worst). */
-    const size_t stages[4][4] = {
-        { 0, wa, yb, 0 }, { yb, wb, zb, 0 }, { yb, zb, wc, yb }, { yb, zb, yb, 0 },
+     * (about the size of Y at worst); the engine keeps each transform's
+     * packed weights once it has run (ka, kb, kc). */
+    const size_t stages[4][7] = {
+        { 0, wa, yb, 0, ka, 0, 0 }, { yb, wb, zb, 0, ka, kb, 0 },
+        { yb, zb, wc, yb, ka, kb, kc }, { yb, zb, yb, 0, ka, kb, kc },
     };
     for (unsigned s = 0; s < 4; s++) {
         stage = 0;
-        for (unsigned i = 0; i < 4; i++)
+        for (unsigned i = 0; i < 7; i++)
             DLIC_CHECK(dlic_add_size(stage, stages[s][i], &stage), DLIC_ERR_LIMIT);
         if (stage > need)
             need = stage;
@@ -150,7 +156,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     /* SPEC §3.2 */
     const size_t hp = (pic->height + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
     const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
-    DLIC_TRY(plan(p, hp, wp));
+    DLIC_TRY(plan(x, p, hp, wp));
 
     x->done = 0;
     x->total = m->t[DLIC_G_A].nlayers + m->t[DLIC_H_A].nlayers +

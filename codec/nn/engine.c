@@ -89,6 +89,26 @@ void dlic_nn_engine_close(dlic_nn_engine **e)
     *e = NULL;
 }
 
+/* Bytes of l packed for dsp (0 when dsp does not pack), for both the
+ * packing and the memory estimate. */
+static int packed_size(const dlic_nn_dsp *dsp, const dlic_layer *l, size_t *n)
+{
+    *n = dsp->pack ? dsp->packed_size(l) : 0;
+    DLIC_CHECK(dsp->pack && !*n, DLIC_ERR_LIMIT);
+    return DLIC_OK;
+}
+
+int dlic_nn_packed_bytes(const dlic_nn_dsp *dsp, const dlic_transform *t, size_t *bytes)
+{
+    size_t total = 0, n;
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        DLIC_TRY(packed_size(dsp, &t->layer[i], &n));
+        DLIC_CHECK(dlic_add_size(total, n, &total), DLIC_ERR_LIMIT);
+    }
+    *bytes = total;
+    return DLIC_OK;
+}
+
 int dlic_nn_get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp,
                        const dlic_transform *t, const void **packed, void **own)
 {
@@ -106,9 +126,10 @@ int dlic_nn_get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp,
             packed[i] = cache[i];
             continue;
         }
-        const size_t n = dsp->packed_size(&t->layer[i]);
-        void *p = n ? alloc64(n) : NULL;
-        DLIC_CHECK(!p, n ? DLIC_ERR_NOMEM : DLIC_ERR_LIMIT);
+        size_t n;
+        DLIC_TRY(packed_size(dsp, &t->layer[i], &n));
+        void *p = alloc64(n);
+        DLIC_CHECK(!p, DLIC_ERR_NOMEM);
         dsp->pack(&t->layer[i], p);
         if (cache)
             cache[i] = p;

@@ -28,4 +28,8 @@ void dlic_nn_put_block(dlic_nn_engine *e, void *p, size_t n);
 int dlic_nn_get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp,
                        const dlic_transform *t, const void **packed, void **own);
 
+/* Bytes of all of t's packed weights for dsp in *bytes (0 when dsp does
+ * not pack); DLIC_ERR_LIMIT on overflow. */
+int dlic_nn_packed_bytes(const dlic_nn_dsp *dsp, const dlic_transform *t, size_t *bytes);
+
 #endif

@@ -1,4 +1,5 @@
-/* Striped execution of a transform (SPEC §5), on the plan of plan.c.
+/* Striped execution of a transform (SPEC §5), on the plan of plan.c, and
+ * the memory it holds (dlic_transform_memory), from the same sizes.
  *
  * Each layer keeps a ring of its input rows. The last layer is asked for
  * its output rows one step at a time; a layer that lacks input rows asks
@@ -149,61 +150,113 @@ void dlic_nn_stream_close(dlic_nn_stream **s)
     *s = NULL;
 }
 
+/* The plan of a stream of t on an h x w input run by x, within what the
+ * kernels index with unsigned (model shapes keep dims far below). */
+static int stream_plan(const dlic_nn_exec *x, const dlic_transform *t, size_t h, size_t w,
+                       dlic_plan *P)
+{
+    DLIC_CHECK(!t->nlayers, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(h > UINT32_MAX / 4 || w > UINT32_MAX / 4, DLIC_ERR_LIMIT);
+    DLIC_TRY(dlic_plan_make(t, h, w, x->stripe, P));
+    const dlic_lplan *last = &P->L[t->nlayers - 1];
+    DLIC_CHECK(last->oh > UINT32_MAX / 4 || last->ow > UINT32_MAX / 4, DLIC_ERR_LIMIT);
+    return DLIC_OK;
+}
+
+/* Threads of a step: those of the pool, at most x->threads. */
+static unsigned stream_threads(const dlic_nn_exec *x, const dlic_pool *pool)
+{
+    const unsigned n = dlic_pool_threads(pool), cap = x->threads ? x->threads : 1;
+    return n < cap ? n : cap;
+}
+
+/* The blocks a stream on plan P takes: a ring per layer, the last layer's
+ * output rows of one step and `threads` scratch areas of sstride bytes.
+ * They size both the allocations and dlic_transform_memory(). */
+typedef struct blocks {
+    size_t ring[DLIC_MODEL_MAX_LAYERS];
+    size_t out, sstride, scratch;
+    size_t total;               /* all of the above */
+} blocks;
+
+static int stream_blocks(const dlic_transform *t, const dlic_plan *P,
+                         const dlic_nn_dsp *dsp, unsigned threads, blocks *B)
+{
+    size_t total = 0;
+    B->sstride = 0;
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        const dlic_lplan *L = &P->L[i];
+        DLIC_TRY(dlic_tensor_bytes(L->ring, L->w, L->c, &B->ring[i]));
+        DLIC_CHECK(dlic_add_size(total, B->ring[i], &total), DLIC_ERR_LIMIT);
+        if (dsp->scratch_size) {
+            const size_t sz = dsp->scratch_size(&t->layer[i], (unsigned)L->w);
+            DLIC_CHECK(sz > SIZE_MAX - 64, DLIC_ERR_LIMIT);
+            if ((sz + 63) / 64 * 64 > B->sstride)
+                B->sstride = (sz + 63) / 64 * 64;
+        }
+    }
+    const dlic_lplan *last = &P->L[t->nlayers - 1];
+    DLIC_TRY(dlic_tensor_bytes(last->chunk * t->layer[t->nlayers - 1].shuffle,
+                               last->ow, last->oc, &B->out));
+    DLIC_CHECK(dlic_mul_size(B->sstride, threads, &B->scratch) ||
+               dlic_add_size(total, B->out, &total) ||
+               dlic_add_size(total, B->scratch, &total), DLIC_ERR_LIMIT);
+    B->total = total;
+    return DLIC_OK;
+}
+
+int dlic_transform_memory(const dlic_nn_exec *x, const dlic_transform *t,
+                          size_t h, size_t w, size_t *work, size_t *packed)
+{
+    dlic_plan P;
+    blocks B;
+    DLIC_TRY(stream_plan(x, t, h, w, &P));
+    /* Without an engine a stream starts a pool of (at most) x->threads. */
+    const unsigned threads = x->engine ? stream_threads(x, dlic_nn_engine_pool(x->engine))
+                                       : x->threads ? x->threads : 1;
+    DLIC_TRY(stream_blocks(t, &P, x->dsp, threads, &B));
+    DLIC_CHECK(dlic_add_size(B.total, sizeof(dlic_nn_stream), work), DLIC_ERR_LIMIT);
+    return dlic_nn_packed_bytes(x->dsp, t, packed);
+}
+
 int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transform *t,
                         size_t h, size_t w, dlic_get_row get_row, void *get_opaque,
                         dlic_put_rows put_rows, void *put_opaque)
 {
     *s = NULL;
-    DLIC_CHECK(!t->nlayers, DLIC_ERR_INVALID_ARG);
-    /* The kernels index with unsigned; model shapes keep dims far below. */
-    DLIC_CHECK(h > UINT32_MAX / 4 || w > UINT32_MAX / 4, DLIC_ERR_LIMIT);
+    dlic_plan P;
+    DLIC_TRY(stream_plan(x, t, h, w, &P));
     dlic_nn_stream *R = calloc(1, sizeof(*R));
     DLIC_CHECK(!R, DLIC_ERR_NOMEM);
     *s = R;     /* from here on, dlic_nn_stream_close() cleans up */
-    R->x = x, R->dsp = x->dsp, R->engine = x->engine;
+    R->x = x, R->dsp = x->dsp, R->engine = x->engine, R->P = P;
     R->get_row = get_row, R->get_opaque = get_opaque;
     R->put_rows = put_rows, R->put_opaque = put_opaque;
-    int r = dlic_plan_make(t, h, w, x->stripe, &R->P);
-    const dlic_lplan *last = &R->P.L[t->nlayers - 1];
-    if (!r && (last->oh > UINT32_MAX / 4 || last->ow > UINT32_MAX / 4))
-        r = DLIC_ERR_LIMIT;
 
-    if (!r && dlic_nn_engine_pool(x->engine))
+    int r = DLIC_OK;
+    if (dlic_nn_engine_pool(x->engine))
         R->pool = dlic_nn_engine_pool(x->engine);
-    else if (!r && !x->engine && x->threads > 1 && !(r = dlic_pool_open(&R->own_pool, x->threads)))
+    else if (!x->engine && x->threads > 1 && !(r = dlic_pool_open(&R->own_pool, x->threads)))
         R->pool = R->own_pool;
-    R->threads = dlic_pool_threads(R->pool);
-    if (R->threads > x->threads)
-        R->threads = x->threads ? x->threads : 1;
+    R->threads = stream_threads(x, R->pool);
 
     const void *packed[DLIC_MODEL_MAX_LAYERS];
+    blocks B;
     if (!r)
         r = dlic_nn_get_packed(x->engine, R->dsp, t, packed, R->own);
+    if (!r)
+        r = stream_blocks(t, &R->P, R->dsp, R->threads, &B);
     for (unsigned i = 0; !r && i < t->nlayers; i++) {
-        size_t b;
-        R->S[i] = (lstate){ .l = &t->layer[i], .p = &R->P.L[i], .packed = packed[i] };
-        if ((r = dlic_tensor_bytes(R->P.L[i].ring, R->P.L[i].w, R->P.L[i].c, &b)))
-            break;
-        R->S[i].ring_bytes = b;
-        if (!(R->S[i].ring = dlic_nn_get_block(R->engine, b)))
+        R->S[i] = (lstate){ .l = &t->layer[i], .p = &R->P.L[i], .packed = packed[i],
+                            .ring_bytes = B.ring[i] };
+        if (!(R->S[i].ring = dlic_nn_get_block(R->engine, B.ring[i])))
             r = DLIC_ERR_NOMEM;
-        if (!r && R->dsp->scratch_size) {
-            const size_t sz = R->dsp->scratch_size(&t->layer[i], (unsigned)R->P.L[i].w);
-            if (sz > SIZE_MAX - 64)
-                r = DLIC_ERR_LIMIT;
-            else if ((sz + 63) / 64 * 64 > R->sstride)
-                R->sstride = (sz + 63) / 64 * 64;
-        }
     }
-    size_t ob, sb;
-    if (!r && !(r = dlic_tensor_bytes(last->chunk * t->layer[t->nlayers - 1].shuffle,
-                                      last->ow, last->oc, &ob)) &&
-        !(R->out = dlic_nn_get_block(R->engine, R->out_bytes = ob)))
+    if (!r && !(R->out = dlic_nn_get_block(R->engine, R->out_bytes = B.out)))
         r = DLIC_ERR_NOMEM;
-    if (!r && R->sstride) {
-        if (dlic_mul_size(R->sstride, R->threads, &sb))
-            r = DLIC_ERR_LIMIT;
-        else if (!(R->scratch = dlic_nn_get_block(R->engine, R->scratch_bytes = sb)))
+    if (!r && B.sstride) {
+        R->sstride = B.sstride;
+        if (!(R->scratch = dlic_nn_get_block(R->engine, R->scratch_bytes = B.scratch)))
             r = DLIC_ERR_NOMEM;
     }
     if (r)

@@ -43,10 +43,21 @@ int dlic_tensor_bytes(size_t h, size_t w, size_t c, size_t *bytes);
 
 /* Output shape of t on an h x w input, and in *work the bytes of the row
  * windows that dlic_transform_stream() holds with automatic stripes (the
- * kernels' per-thread scratch and packed weights come on top).
- * DLIC_ERR_LIMIT when a size overflows. */
+ * kernels' per-thread scratch and packed weights come on top: see
+ * dlic_transform_memory()). DLIC_ERR_LIMIT when a size overflows. */
 int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
                          size_t *oh, size_t *ow, size_t *oc, size_t *work);
+
+/* Memory of a stream of t on an h x w input run by x, from the sizes that
+ * dlic_nn_stream_open() allocates: in *work the row windows, the output
+ * rows of a step, the kernels' per-thread scratch for x's threads and the
+ * stream's own state; in *packed the weights packed for x->dsp, which
+ * x->engine keeps after the run when t is one of its model's (else the
+ * stream frees them). Worker threads are not counted. DLIC_ERR_INVALID_ARG
+ * for a transform without layers, DLIC_ERR_LIMIT when a size overflows or
+ * exceeds what the kernels index. */
+int dlic_transform_memory(const dlic_nn_exec *x, const dlic_transform *t,
+                          size_t h, size_t w, size_t *work, size_t *packed);
 
 /* Streaming form: input rows are asked for in order, 0 to h - 1, each
  * written by get_row into a w x cin buffer; output rows are handed to
