@@ -300,24 +300,32 @@ static void test_table_vs_naive(void **state)
                 }
 }
 
+/* The 3-layer transform of the stream tests (t owns its weights) and a
+ * random H x W x 3 input for it. */
+static dlic_tensor three_layers(tlayer t[3], dlic_transform *tr, unsigned H, unsigned W)
+{
+    memset(tr, 0, sizeof(*tr));
+    random_layer(&t[0], 3, 16, 5, 2, 1);
+    random_layer(&t[1], 16, 32, 3, 1, 2);
+    random_layer(&t[2], 8, 6, 3, 1, 1);
+    tr->nlayers = 3;
+    for (int i = 0; i < 3; i++)
+        tr->layer[i] = t[i].l;
+    dlic_tensor in = { malloc((size_t)H * W * 3 * 2), H, W, 3 };
+    assert_non_null(in.data);
+    for (size_t i = 0; i < (size_t)H * W * 3; i++)
+        in.data[i] = (int16_t)(rnd() % 256);
+    return in;
+}
+
 /* A 3-layer transform gives the same tensor with 1, 2 and 7 threads. */
 static void test_transform_threads(void **state)
 {
     (void)state;
     dlic_transform tr;
-    memset(&tr, 0, sizeof(tr));
     tlayer t[3];
-    random_layer(&t[0], 3, 16, 5, 2, 1);
-    random_layer(&t[1], 16, 32, 3, 1, 2);
-    random_layer(&t[2], 8, 6, 3, 1, 1);
-    tr.nlayers = 3;
-    for (int i = 0; i < 3; i++)
-        tr.layer[i] = t[i].l;
-
     const unsigned H = 61, W = 75;
-    dlic_tensor in = { malloc((size_t)H * W * 3 * 2), H, W, 3 };
-    for (size_t i = 0; i < (size_t)H * W * 3; i++)
-        in.data[i] = (int16_t)(rnd() % 256);
+    dlic_tensor in = three_layers(t, &tr, H, W);
 
     size_t oh, ow, oc, work;
     assert_int_equal(dlic_transform_shape(&tr, H, W, &oh, &ow, &oc, &work), DLIC_OK);
@@ -408,22 +416,12 @@ static void test_transform_memory(void **state)
     skip();
 #else
     dlic_transform tr;
-    memset(&tr, 0, sizeof(tr));
     tlayer t[3];
-    random_layer(&t[0], 3, 16, 5, 2, 1);
-    random_layer(&t[1], 16, 32, 3, 1, 2);
-    random_layer(&t[2], 8, 6, 3, 1, 1);
-    t[0].l.ilo = 0, t[0].l.ihi = 255;
-    for (int i = 1; i < 3; i++)
-        t[i].l.ilo = -300, t[i].l.ihi = 400;     /* random_layer's lo, hi */
-    tr.nlayers = 3;
-    for (int i = 0; i < 3; i++)
-        tr.layer[i] = t[i].l;
-
     const unsigned H = 61, W = 75;
-    dlic_tensor in = { malloc((size_t)H * W * 3 * 2), H, W, 3 };
-    for (size_t i = 0; i < (size_t)H * W * 3; i++)
-        in.data[i] = (int16_t)(rnd() % 256);
+    dlic_tensor in = three_layers(t, &tr, H, W);
+    tr.layer[0].ilo = 0, tr.layer[0].ihi = 255;
+    for (int i = 1; i < 3; i++)
+        tr.layer[i].ilo = -300, tr.layer[i].ihi = 400;   /* random_layer's lo, hi */
     size_t oh, ow, oc, rows;
     assert_int_equal(dlic_transform_shape(&tr, H, W, &oh, &ow, &oc, &rows), DLIC_OK);
 
