@@ -3,6 +3,7 @@
 
     /usr/bin/python3 train/export.py train/runs/main/lean.pt -o weights/X.dlicm \\
         [--name NAME] [--test-model] [--calib-crops 16] [--eval-kodak DIR]
+        [--legacy-ptq]
 
 Post-training quantization, mapped onto the specification:
 
@@ -20,12 +21,15 @@ Post-training quantization, mapped onto the specification:
   rule of §8.6 for the first layer of h_s.
 - ReLU outputs are the integers 0..255 (§5.2: a ReLU is lo = 0) of a
   per-layer step: exp(log_step) when the layer was calibrated by
-  quantization-aware training (quant.py), else the 99.99th percentile of
-  the float activation over calibration crops (train/data.py's pack, or
-  synthetic images for the test model; never Kodak) divided by 255.
+  quantization-aware training (quant.py), else the step with the least
+  squared rounding and clipping error on the float activations over
+  calibration crops (train/data.py's pack, or synthetic images for the
+  test model; never Kodak), see relu_step().
 - Each convolution (§5.2, §8.2): per-output-channel int8 weights
   Wt = round(w / s_w), s_w = max|w| / 127 (coarser only where the i32
-  accumulator bound of §8.6 requires), B = round(b / (s_w s_in)), and the
+  accumulator bound of §8.6 requires), B = round((b - c) / (s_w s_in))
+  with the bias correction c = sum((Wt s_w - w) m), m the mean of the
+  layer's input per channel over the calibration crops, and the
   real multiplier s_w s_in / s_out as MUL / 2^SH with MUL in [2^30, 2^31)
   (SH <= 62).  Requantization is per channel before the pixel shuffle.
 - h_s emits the mean in units of s_y (channels 0..M-1) and the log-scale
@@ -179,10 +183,12 @@ def quality_level(model, q):
 
 
 class Recorder:
-    """Forward hooks that keep a subsample of every conv's output."""
+    """Forward hooks that keep a subsample of every conv's output and the
+    per-channel mean of its input."""
 
     def __init__(self, model, limit=1 << 21):
         self.samples, self.limit, self.hooks = {}, limit, []
+        self.means = {}
         self.rng = np.random.default_rng(0)
         for tn in intnet.TRANSFORMS:
             for i, conv in enumerate(getattr(model, tn).convs):
@@ -194,10 +200,15 @@ class Recorder:
             if v.size > self.limit:
                 v = v[self.rng.integers(0, v.size, self.limit)]
             self.samples.setdefault(key, []).append(v)
+            m = inp[0].detach().double().mean((0, 2, 3)).numpy()
+            self.means.setdefault(key, []).append(m)
         return f
 
     def get(self, key):
         return np.concatenate(self.samples[key])
+
+    def in_mean(self, key):
+        return np.mean(self.means[key], 0)
 
     def remove(self):
         for h in self.hooks:
@@ -252,8 +263,13 @@ def calibrate(model, images, levels, centered):
 
 # ------------------------------------------------------------ quantization
 
-def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None):
-    """One layer of §8.2 from a QConv.  s_out may be per channel."""
+def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None,
+                  in_mean=None):
+    """One layer of §8.2 from a QConv.  s_out may be per channel.
+
+    in_mean (per input channel, float units of the integer input) turns on
+    bias correction: the bias absorbs the mean output shift that rounding
+    the weights causes, sum((Wt s_w - w) in_mean)."""
     cin, cout, k, stride, shuffle, _ = spec
     w = conv.weight.detach().double().numpy().transpose(0, 2, 3, 1)  # o,ky,kx,i
     b = conv.bias.detach().double().numpy().copy()
@@ -269,7 +285,10 @@ def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None):
         s_w = wmax / 127.0 if wmax > 0 else max(abs(b[o]) / (s_in * 2**29), 1e-30)
         while True:
             wq = np.clip(np.round(w[o] / s_w), -127, 127).astype(np.int64)
-            bq = int(round(b[o] / (s_w * s_in)))
+            corr = 0.0
+            if in_mean is not None:
+                corr = float(((wq * s_w - w[o]) * in_mean).sum())
+            bq = int(round((b[o] - corr) / (s_w * s_in)))
             if abs(bq) + amax * int(np.abs(wq).sum()) <= ACC_MAX:
                 break
             s_w *= 1.0625                        # coarser weights, rare
@@ -285,19 +304,39 @@ def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None):
     return intnet.Layer(cin, cout, k, stride, shuffle, lo, hi, Wt, B, MUL, SH)
 
 
-def relu_step(conv, samples):
+def relu_step(conv, samples, mse_clip=True):
+    """Step of a u8 ReLU output: QAT's, else the one of 0.25-2 times
+    (99.99th percentile of the positive samples) / 255 that minimizes the
+    squared error of clip(round(x / step), 0, 255) step on them (zeros cost
+    nothing).  mse_clip=False: the 99.99th percentile of max(x, 0) / 255,
+    the rule the committed test model was made with."""
     if int(conv.calibrated) == 1:
         return math.exp(float(conv.log_step))
-    hi = float(np.percentile(np.maximum(samples, 0), 99.99))
-    return max(hi, 1e-6) / 255.0
+    if not mse_clip:
+        hi = float(np.percentile(np.maximum(samples, 0), 99.99))
+        return max(hi, 1e-6) / 255.0
+    x = samples[samples > 0].astype(np.float64)
+    if x.size == 0:
+        return 1e-6 / 255.0
+    base = max(float(np.percentile(x, 99.99)), 1e-6) / 255.0
+    best = None
+    for f in np.arange(8, 65) / 32.0:
+        st = base * f
+        err = float(np.mean((np.minimum(np.round(x / st), 255) * st - x) ** 2))
+        if best is None or err < best[0]:
+            best = (err, st)
+    return best[1]
 
 
-def build(model, images, name, test_model, centered=True, log=print):
+def build(model, images, name, test_model, centered=True, log=print,
+          legacy_ptq=False):
     """Calibrate, quantize, build the tables; returns (bytes, intnet.Model).
 
     centered: the float model takes x / 255 - 0.5 and its g_s predicts
     x_hat - 0.5 (model.py's convention); else it takes x in [0, 255] and
-    predicts [0, 255]."""
+    predicts [0, 255].  legacy_ptq: leave out quantize_conv's bias
+    correction and relu_step's MSE clipping (only for the committed test
+    model, which predates both)."""
     M, N = model.M, model.N
     NZ = model.prior.biases[0].shape[0]
     specs = layer_specs(N, M)
@@ -319,7 +358,6 @@ def build(model, images, name, test_model, centered=True, log=print):
         s_in = {"g_a": pix, "h_a": s_y, "h_s": 1.0, "g_s": s_y}[tn]
         layers = []
         for i, (conv, spec) in enumerate(zip(convs, sp)):
-            last = i == len(sp) - 1
             relu = spec[5]
             if i:
                 amax = max(abs(layers[-1].lo), abs(layers[-1].hi))
@@ -327,12 +365,16 @@ def build(model, images, name, test_model, centered=True, log=print):
                 amax = {"g_a": 255, "h_a": YMAX, "g_s": YMAX,
                         "h_s": t["h_a"][-1].hi if "h_a" in t else 0}[tn]
             bias_add = None
+            mu = None if legacy_ptq else rec.in_mean((tn, i))
             if centered and tn == "g_a" and i == 0:
+                if mu is not None:
+                    mu = mu + 0.5                # the integer input is x / 255
                 # x - 0.5 folds into the bias (exact away from the border
                 # zero padding, which the float model sees as mid-gray)
                 bias_add = -0.5 * conv.weight.detach().double().sum((1, 2, 3)).numpy()
             if relu:
-                s_out, lo, hi = relu_step(conv, rec.get((tn, i))), 0, 255
+                s_out, lo, hi = relu_step(conv, rec.get((tn, i)),
+                                          not legacy_ptq), 0, 255
             elif tn == "g_a":
                 s_out, lo, hi = s_y, -YMAX, YMAX
             elif tn == "h_a":
@@ -347,9 +389,12 @@ def build(model, images, name, test_model, centered=True, log=print):
                 if centered:
                     bias_add = np.full(spec[1], 0.5)
             if lo is None:                       # h_a output: z range
-                layer = quantize_conv(conv, spec, s_in, s_out, 0, 0, amax)
+                layer = quantize_conv(conv, spec, s_in, s_out, 0, 0, amax,
+                                      in_mean=mu)
                 hs = quantize_conv(model.h_s.convs[0], specs["h_s"][0], 1.0,
-                                   1.0, 0, 0, 1)
+                                   1.0, 0, 0, 1,
+                                   in_mean=None if legacy_ptq
+                                   else rec.in_mean(("h_s", 0)))
                 wsum = np.abs(hs.W).reshape(hs.cout, -1).sum(1)
                 # h_s's first layer: |B| + zr * sum|W| <= ACC_MAX (§8.6);
                 # its B does not depend on zr (input step 1).
@@ -360,7 +405,7 @@ def build(model, images, name, test_model, centered=True, log=print):
                 layer.lo, layer.hi = -zr, zr
             else:
                 layer = quantize_conv(conv, spec, s_in, s_out, lo, hi, amax,
-                                      bias_add)
+                                      bias_add, mu)
             layers.append(layer)
             if relu:
                 s_in = s_out
@@ -522,12 +567,16 @@ def main():
     ap.add_argument("--legacy-255", action="store_true",
                     help="checkpoint from before model.py took x - 0.5: "
                          "pixels in and out in [0, 255] units")
+    ap.add_argument("--legacy-ptq", action="store_true",
+                    help="quantize without bias correction and with the "
+                         "99.99th-percentile ReLU steps (for comparison)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model = load_checkpoint(a.checkpoint)
     images = pack_crops(a.calib_crops)
     name = a.name or os.path.splitext(os.path.basename(a.output))[0]
-    data, m = build(model, images, name, a.test_model, not a.legacy_255)
+    data, m = build(model, images, name, a.test_model, not a.legacy_255,
+                    legacy_ptq=a.legacy_ptq)
     tmp = a.output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)

@@ -75,7 +75,7 @@ def make():
     # made with, so its bytes (and model id) stay fixed; for an untrained
     # network the convention means nothing.
     return export.build(model, images, "dlic-test-model", test_model=True,
-                        centered=False)
+                        centered=False, legacy_ptq=True)
 
 
 def main():
