@@ -160,7 +160,7 @@ def prior_tables(prior, zr):
 
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    m = DLIC(ck.get("N", 128), ck.get("M", 192))
+    m = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"))
     cur = m.state_dict()
     for k, v in ck["model"].items():
         if k in cur:
@@ -339,7 +339,7 @@ def build(model, images, name, test_model, centered=True, log=print,
     model, which predates both)."""
     M, N = model.M, model.N
     NZ = model.prior.biases[0].shape[0]
-    specs = layer_specs(N, M)
+    specs = layer_specs(N, M, model.arch)
     levels = sorted({0.0, (model.levels - 1) / 2.0, float(model.levels - 1)})
     rec, ys, zs = calibrate(model, images, levels, centered)
     pix = 1.0 / 255.0 if centered else 1.0     # float value of pixel step

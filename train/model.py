@@ -30,12 +30,30 @@ def _ste_round(x):
     return x + (torch.round(x) - x).detach()
 
 
-def layer_specs(N, M):
+# Architectures.  "v2" is "v1" plus three 3x3 stride-1 ReLU layers of N
+# channels: in g_a at 1/8 resolution, in g_s at 1/8 and 1/4 (GROWN lists
+# their indices in v2's layer lists).  grow() turns a trained v1 model into
+# a v2 model that computes the same function.
+ARCHS = ("v1", "v2")
+GROWN = {"v1": {}, "v2": {"g_a": (3,), "g_s": (1, 3)}}
+
+
+def layer_specs(N, M, arch="v1"):
     """The layer list of each transform: (cin, cout, k, stride, shuffle, relu).
 
     shuffle=2 means the convolution is followed by PixelShuffle(2).
     This list is what export.py writes into the weights file.
     """
+    if arch not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r} (known: {ARCHS})")
+    specs = _v1_specs(N, M)
+    for tn, idx in GROWN[arch].items():
+        for i in idx:                      # ascending: each index is final
+            specs[tn].insert(i, (N, N, 3, 1, 1, True))
+    return specs
+
+
+def _v1_specs(N, M):
     h = N // 2
     return {
         "g_a": [(3, h, 5, 2, 1, True), (h, N, 5, 2, 1, True),
@@ -121,10 +139,10 @@ def gaussian_likelihood(s, sigma):
 
 
 class DLIC(nn.Module):
-    def __init__(self, N=128, M=192, levels=len(LAMBDAS)):
+    def __init__(self, N=128, M=192, levels=len(LAMBDAS), arch="v1"):
         super().__init__()
-        self.N, self.M, self.levels = N, M, levels
-        specs = layer_specs(N, M)
+        self.N, self.M, self.levels, self.arch = N, M, levels, arch
+        specs = layer_specs(N, M, arch)
         self.g_a = Transform(specs["g_a"])
         self.h_a = Transform(specs["h_a"])
         self.h_s = Transform(specs["h_s"])
@@ -173,6 +191,34 @@ class DLIC(nn.Module):
         y_hat = _ste_round(res) * torch.exp2(lig) + mu   # SPEC §6 (YH)
         x_hat = self.g_s(y_hat) + 0.5
         return x_hat, lik_y, lik_z
+
+
+@torch.no_grad()
+def grow(model, arch):
+    """A copy of v1 `model` as `arch`, computing the same function: each
+    inserted layer starts as the identity (centre tap 1, bias 0), exact
+    because its input is a ReLU output (>= 0) and it ends in a ReLU."""
+    if model.arch != "v1":
+        raise ValueError(f"grow() starts from v1, not {model.arch}")
+    new = DLIC(model.N, model.M, model.levels, arch)
+    src = model.state_dict()
+    dst = new.state_dict()
+    for k, v in src.items():
+        parts = k.split(".")
+        if len(parts) > 2 and parts[1] == "convs" and parts[0] in GROWN[arch]:
+            i = int(parts[2])
+            for j in GROWN[arch][parts[0]]:
+                i += j <= i
+            parts[2] = str(i)
+        dst[".".join(parts)].copy_(v)
+    for tn, idx in GROWN[arch].items():
+        for i in idx:
+            conv = getattr(new, tn).convs[i]
+            conv.weight.zero_()
+            c, k = conv.weight.shape[0], conv.weight.shape[2]
+            conv.weight[torch.arange(c), torch.arange(c), k // 2, k // 2] = 1.0
+            conv.bias.zero_()
+    return new
 
 
 def rd_loss(x, x_hat, lik_y, lik_z, lam):

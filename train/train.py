@@ -51,7 +51,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CropSampler, DEFAULT_PACK  # noqa: E402
-from model import DLIC, LAMBDAS, rd_loss  # noqa: E402
+from model import ARCHS, DLIC, LAMBDAS, grow, rd_loss  # noqa: E402
 from quant import set_qat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,6 +66,9 @@ def parse_args():
     p.add_argument("--pack", default=DEFAULT_PACK)
     p.add_argument("--N", type=int, default=128)
     p.add_argument("--M", type=int, default=192)
+    p.add_argument("--arch", choices=ARCHS, default=None,
+                   help="architecture of a new run (default v1); with --init "
+                        "of a v1 checkpoint, v2 grows it (model.grow)")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-4)
@@ -88,7 +91,7 @@ def lean_state(model, step, crops, args):
     sd = {k: (v.half() if v.is_floating_point() else v)
           for k, v in model.state_dict().items()}
     return {"model": sd, "step": step, "crops": crops, "N": args.N, "M": args.M,
-            "qat": args.qat}
+            "arch": model.arch, "qat": args.qat}
 
 
 def save_atomic(obj, path):
@@ -143,19 +146,29 @@ def main():
     log_path = os.path.join(args.run, "log.tsv")
     os.makedirs(args.run, exist_ok=True)
 
-    model = DLIC(args.N, args.M).to(dev)
     sampler = CropSampler(args.pack, args.crop, seed=1234)
     step, crops, elapsed = 0, 0, 0.0
     state = None
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path, map_location=dev, weights_only=False)
-        load_model_weights(model, state["model"])
+        arch = state.get("arch", "v1")
+        if args.arch and args.arch != arch:
+            raise SystemExit(f"{ckpt_path} is a {arch} run; --arch {args.arch} "
+                             "needs a new --run (with --init to grow it)")
+        model = load_model_weights(DLIC(args.N, args.M, arch=arch), state["model"])
         step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
     elif args.init:
-        init = torch.load(args.init, map_location=dev, weights_only=False)
-        load_model_weights(model, init["model"])
+        init = torch.load(args.init, map_location="cpu", weights_only=False)
+        arch = init.get("arch", "v1")
+        model = load_model_weights(DLIC(args.N, args.M, arch=arch), init["model"])
+        if args.arch and args.arch != arch:
+            model = grow(model, args.arch)
+            print(f"grew {arch} to {args.arch} (model.grow)", file=sys.stderr)
         step, crops = init.get("step", 0), init.get("crops", 0)
         print(f"initialised from {args.init} (step {step})", file=sys.stderr)
+    else:
+        model = DLIC(args.N, args.M, arch=args.arch or "v1")
+    model = model.to(dev)
     if args.qat:
         set_qat(model, True)
     if dev.type == "cpu":
@@ -200,7 +213,7 @@ def main():
                      "elapsed": elapsed + time.time() - t_start,
                      "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
                      "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
-                     "N": args.N, "M": args.M}, ckpt_path)
+                     "N": args.N, "M": args.M, "arch": model.arch}, ckpt_path)
         save_atomic(lean_state(model, step, crops, args),
                     os.path.join(args.run, "lean.pt"))
 

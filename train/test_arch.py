@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Self-test of the v2 architecture (model.py ARCHS) and model.grow().
+
+    /usr/bin/python3 train/test_arch.py [BUILD]     (BUILD default: build)
+
+1. grow() of a v1 model gives a v2 model with the same outputs and bits.
+2. A small v2 model through export.build() decodes to the same pixels
+   with BUILD/dlic-enc + dlic-dec on every CPU path as with the Python
+   reference codec (intnet.encode_image, refdec.decode): the C decoder
+   needs no change for the extra layers (SPEC §8.2 allows 1..16 per
+   transform).  Skipped if BUILD has no tools.
+Exits nonzero on any failure.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import export  # noqa: E402
+import intnet  # noqa: E402
+import make_test_model  # noqa: E402
+import refdec  # noqa: E402
+from model import DLIC, grow  # noqa: E402
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    print(("ok   " if cond else "FAIL ") + what)
+    failures += not cond
+
+
+def test_grow():
+    torch.manual_seed(1)
+    v1 = DLIC(N=16, M=16).eval()
+    make_test_model.condition(v1, export.synthetic_images(n=4, h=96, w=128))
+    v2 = grow(v1, "v2").eval()
+    check(len(v2.g_a.convs) == 5 and len(v2.g_s.convs) == 6, "v2 layer counts")
+    x = export.to_tensor(export.synthetic_images(n=1, h=128, w=192, seed=3))
+    for level in (0.0, 3.3, 7.0):
+        a = export.float_codec(v1, x, level, centered=False)
+        b = export.float_codec(v2, x, level, centered=False)
+        same = a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"])
+        check(same, f"grow() keeps the function at level {level}")
+
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    parts = data.split(maxsplit=4)
+    w, h = int(parts[1]), int(parts[2])
+    return np.frombuffer(parts[4][-w * h * 3:], np.uint8).reshape(h, w, 3)
+
+
+def write_ppm(path, img):
+    h, w = img.shape[:2]
+    with open(path, "wb") as f:
+        f.write(b"P6\n%d %d\n255\n" % (w, h) + img.tobytes())
+
+
+def test_c_tools(build):
+    enc, dec = (os.path.join(build, t) for t in ("dlic-enc", "dlic-dec"))
+    if not (os.access(enc, os.X_OK) and os.access(dec, os.X_OK)):
+        print(f"skip C tools: no {enc} / {dec}")
+        return
+    torch.manual_seed(0)
+    model = DLIC(N=16, M=16, arch="v2").eval()
+    images = export.synthetic_images(n=8, h=96, w=128, seed=0)
+    make_test_model.condition(model, images)
+    data, m = export.build(model, images, "v2-test", test_model=True,
+                           centered=False, log=lambda *a: None)
+    img = export.synthetic_images(n=1, h=100, w=150, seed=7)[0]
+    with tempfile.TemporaryDirectory() as d:
+        w, src = os.path.join(d, "v2.dlicm"), os.path.join(d, "in.ppm")
+        s, o = os.path.join(d, "out.dlic"), os.path.join(d, "out.ppm")
+        with open(w, "wb") as f:
+            f.write(data)
+        write_ppm(src, img)
+        for q in (0, 60, 100):
+            ref = intnet.encode_image(m, img, q)
+            pix, _ = refdec.decode(ref, m)
+            for cpu in ("scalar", "avx2", "avxvnni", "avx512"):
+                subprocess.run([enc, "--weights", w, "-q", str(q), f"--cpu={cpu}",
+                                "-quiet", src, "-o", s], check=True)
+                subprocess.run([dec, "--weights", w, f"--cpu={cpu}", s, "-o", o],
+                               check=True, capture_output=True)
+                with open(s, "rb") as f:
+                    same_s = f.read() == ref
+                check(same_s and np.array_equal(read_ppm(o), pix),
+                      f"v2 model, q {q}, --cpu={cpu}: C stream and pixels "
+                      "match the reference")
+
+
+def main():
+    torch.set_num_threads(1)
+    test_grow()
+    test_c_tools(sys.argv[1] if len(sys.argv) > 1 else
+                 os.path.join(HERE, "..", "build"))
+    print("FAILED: %d" % failures if failures else "all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
