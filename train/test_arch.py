@@ -58,12 +58,6 @@ def read_ppm(path):
     return np.frombuffer(parts[4][-w * h * 3:], np.uint8).reshape(h, w, 3)
 
 
-def write_ppm(path, img):
-    h, w = img.shape[:2]
-    with open(path, "wb") as f:
-        f.write(b"P6\n%d %d\n255\n" % (w, h) + img.tobytes())
-
-
 def test_c_tools(build):
     enc, dec = (os.path.join(build, t) for t in ("dlic-enc", "dlic-dec"))
     if not (os.access(enc, os.X_OK) and os.access(dec, os.X_OK)):
@@ -81,7 +75,7 @@ def test_c_tools(build):
         s, o = os.path.join(d, "out.dlic"), os.path.join(d, "out.ppm")
         with open(w, "wb") as f:
             f.write(data)
-        write_ppm(src, img)
+        refdec.write_pnm(src, img, False)
         for q in (0, 60, 100):
             ref = intnet.encode_image(m, img, q)
             pix, _ = refdec.decode(ref, m)
