@@ -69,6 +69,9 @@ def condition(model, images):
 def make():
     torch.manual_seed(0)
     model = DLIC(N=16, M=16).eval()
+    # In the [0, 255] convention black is 0, the conv's own zero padding
+    # (model.py pads with -0.5, black in the centred convention).
+    model.g_a.convs[0].pad_value = 0.0
     images = export.synthetic_images(n=8, h=96, w=128, seed=0)
     condition(model, images)
     # centered=False: the [0, 255] pixel convention the file was first
