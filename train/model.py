@@ -221,6 +221,56 @@ def grow(model, arch):
     return new
 
 
+@torch.no_grad()
+def widen(model, M, ga_in, seed=0, y_std=0.1, sigma=0.15):
+    """A copy of `model` with M >= model.M latent channels that computes
+    almost the same function; ga_in: a batch of g_a inputs (x - 0.5 for
+    images x in [0, 1], as in forward()) to measure on.
+
+    Balle et al. 2018 use M = 320 rather than 192 from lambda 0.0483 on,
+    the upper half of LAMBDAS.  The new channels start nearly unused:
+    g_a's new rows are random, scaled so that the channel's std over ga_in is
+    y_std (bias 0), so they round to 0 in all but rare cases; h_a ignores
+    them (zero weights), so z is unchanged; h_s predicts mean 0 and scale
+    `sigma` for them and their per-level gains are 1, so a zero costs about
+    0.002 bits and the log-scale is above the clamp at LOG2_SCALE_MIN, where
+    it would get no gradient; g_s reads them with default-initialised
+    weights, so the distortion gradient reaches g_a's new rows at once."""
+    M0, N = model.M, model.N
+    if M < M0:
+        raise ValueError(f"widen() cannot shrink M from {M0} to {M}")
+    new = DLIC(N, M, model.levels, model.arch)
+    src, dst = model.state_dict(), new.state_dict()
+    ga, hs = len(model.g_a.convs) - 1, len(model.h_s.convs) - 1
+    gen = torch.Generator().manual_seed(seed)
+    for k, v in src.items():
+        d = dst[k]
+        if d.shape == v.shape:
+            d.copy_(v)
+        elif k == f"g_a.convs.{ga}.weight":
+            d[:M0] = v
+            d[M0:] = torch.rand(d[M0:].shape, generator=gen) * 2 - 1
+        elif k == f"g_a.convs.{ga}.bias":
+            d[:M0], d[M0:] = v, 0.0
+        elif k == "h_a.convs.0.weight":
+            d[:, :M0], d[:, M0:] = v, 0.0
+        elif k == "g_s.convs.0.weight":
+            d[:, :M0] = v                            # d[:, M0:]: default init
+        elif k in (f"h_s.convs.{hs}.weight", f"h_s.convs.{hs}.bias"):
+            d.zero_()
+            d[:M0], d[M:M + M0] = v[:M0], v[M0:]     # means, then log-scales
+            if k.endswith("bias"):
+                d[M + M0:] = math.log2(sigma)
+        elif k in ("log2_gain", "log2_igain"):
+            d[:, :M0], d[:, M0:] = v, 0.0
+        else:
+            raise ValueError(f"widen(): unexpected shape change of {k}")
+    new.eval()
+    std = new.g_a(ga_in)[:, M0:].transpose(0, 1).flatten(1).std(1)
+    new.g_a.convs[ga].weight[M0:] *= (y_std / std.clamp(min=1e-12))[:, None, None, None]
+    return new
+
+
 def rd_loss(x, x_hat, lik_y, lik_z, lam):
     """Per-sample loss lam*255^2*MSE + bpp; returns loss, bpp, mse tensors."""
     B, _, H, W = x.shape

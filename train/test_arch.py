@@ -1,14 +1,18 @@
 #!/usr/bin/python3
-"""Self-test of the v2 architecture (model.py ARCHS) and model.grow().
+"""Self-test of the v2 architecture (model.py ARCHS), model.grow() and
+model.widen().
 
     /usr/bin/python3 train/test_arch.py [BUILD]     (BUILD default: build)
 
 1. grow() of a v1 model gives a v2 model with the same outputs and bits.
-2. A small v2 model through export.build() decodes to the same pixels
-   with BUILD/dlic-enc + dlic-dec on every CPU path as with the Python
-   reference codec (intnet.encode_image, refdec.decode): the C decoder
-   needs no change for the extra layers (SPEC §8.2 allows 1..16 per
-   transform).  Skipped if BUILD has no tools.
+2. widen() to a larger M keeps the pixels, adds at most 0.005 bits per new
+   latent value, and passes gradient to the new rows of g_a and h_s.
+3. A small v2 model, and a widened one (M not a multiple of 16), through
+   export.build() decode to the same pixels with BUILD/dlic-enc + dlic-dec
+   on every CPU path as with the Python reference codec
+   (intnet.encode_image, refdec.decode): the C decoder needs no change for
+   the extra layers (SPEC §8.2 allows 1..16 per transform) or channels.
+   Skipped if BUILD has no tools.
 Exits nonzero on any failure.
 """
 import os
@@ -25,7 +29,7 @@ import export  # noqa: E402
 import intnet  # noqa: E402
 import make_test_model  # noqa: E402
 import refdec  # noqa: E402
-from model import DLIC, grow  # noqa: E402
+from model import DLIC, LAMBDAS, grow, rd_loss, widen  # noqa: E402
 
 failures = 0
 
@@ -50,6 +54,35 @@ def test_grow():
         check(same, f"grow() keeps the function at level {level}")
 
 
+def widened(model, M, images):
+    """widen() in the [0, 255] pixel convention of these test models."""
+    return widen(model, M, export.to_tensor(images)).eval()
+
+
+def test_widen():
+    torch.manual_seed(1)
+    small = DLIC(N=16, M=16, arch="v2").eval()
+    images = export.synthetic_images(n=4, h=96, w=128)
+    make_test_model.condition(small, images)
+    wide = widened(small, 24, images)
+    x = export.to_tensor(export.synthetic_images(n=1, h=128, w=192, seed=3))
+    for level in (0.0, 3.3, 7.0):
+        a = export.float_codec(small, x, level, centered=False)
+        b = export.float_codec(wide, x, level, centered=False)
+        extra = b["bits"] - a["bits"]
+        new_values = b["y"][:, 16:].numel()
+        check(torch.equal(a["x_hat"], b["x_hat"]) and 0 <= extra <= 0.005 * new_values,
+              f"widen() keeps the pixels at level {level} "
+              f"(+{extra:.2f} bits for {new_values} new values)")
+    wide.train()
+    x_hat, ly, lz = wide(x / 255.0, torch.tensor([5.0]))
+    loss, _, _ = rd_loss(x / 255.0, x_hat, ly, lz, LAMBDAS[5])
+    loss.backward()
+    ga = wide.g_a.convs[-1].weight.grad[16:].abs().sum()
+    hs = wide.h_s.convs[-1].weight.grad[24 + 16:].abs().sum()
+    check(ga > 0 and hs > 0, "widen(): the new channels get gradient")
+
+
 def read_ppm(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -67,6 +100,15 @@ def test_c_tools(build):
     model = DLIC(N=16, M=16, arch="v2").eval()
     images = export.synthetic_images(n=8, h=96, w=128, seed=0)
     make_test_model.condition(model, images)
+    check_c_tools(enc, dec, model, images, "v2")
+    wide = widened(model, 20, images)
+    with torch.no_grad():           # give the new channels some content
+        wide.g_a.convs[-1].weight[16:] *= 40.0
+        wide.h_s.convs[-1].bias[20 + 16:] = 2.0
+    check_c_tools(enc, dec, wide, images, "v2 M=20")
+
+
+def check_c_tools(enc, dec, model, images, what):
     data, m = export.build(model, images, "v2-test", test_model=True,
                            centered=False, log=lambda *a: None)
     img = export.synthetic_images(n=1, h=100, w=150, seed=7)[0]
@@ -87,13 +129,14 @@ def test_c_tools(build):
                 with open(s, "rb") as f:
                     same_s = f.read() == ref
                 check(same_s and np.array_equal(read_ppm(o), pix),
-                      f"v2 model, q {q}, --cpu={cpu}: C stream and pixels "
+                      f"{what} model, q {q}, --cpu={cpu}: C stream and pixels "
                       "match the reference")
 
 
 def main():
     torch.set_num_threads(1)
     test_grow()
+    test_widen()
     test_c_tools(sys.argv[1] if len(sys.argv) > 1 else
                  os.path.join(HERE, "..", "build"))
     print("FAILED: %d" % failures if failures else "all passed")

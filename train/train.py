@@ -13,7 +13,11 @@ resumes exactly (a killed one loses at most --ckpt-minutes).  End every
 session with a decay phase: exporting from the high-lr state measured
 +300% BD-rate vs BPG against +176% after 24 minutes at 5e-5 (session 2).
 --init loads only model weights (e.g. the committed train/checkpoints/
-dlic.pt) when the run directory has no checkpoint yet.
+dlic.pt) when the run directory has no checkpoint yet.  Its Adam moments
+start empty; the v2 run that jumped straight to 3e-4 that way stayed about
+0.2 above v1's loss at the same lr for an hour (session 8), so give such
+runs --warmup-minutes.  --init can also grow a v1 model to v2
+(--arch v2, model.grow) or widen the latent (--M 320, model.widen).
 """
 import argparse
 import ctypes
@@ -51,7 +55,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CropSampler, DEFAULT_PACK  # noqa: E402
-from model import ARCHS, DLIC, LAMBDAS, grow, rd_loss  # noqa: E402
+from model import ARCHS, DLIC, LAMBDAS, grow, rd_loss, widen  # noqa: E402
 from quant import set_qat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,8 +68,11 @@ def parse_args():
     p.add_argument("--run", default=os.path.join(HERE, "runs", "main"))
     p.add_argument("--init", default=None, help="weights-only checkpoint to start from")
     p.add_argument("--pack", default=DEFAULT_PACK)
-    p.add_argument("--N", type=int, default=128)
-    p.add_argument("--M", type=int, default=192)
+    p.add_argument("--N", type=int, default=None,
+                   help="channels of a new run (default 128)")
+    p.add_argument("--M", type=int, default=None,
+                   help="latent channels of a new run (default 192); with --init "
+                        "of a checkpoint with fewer, widens it (model.widen)")
     p.add_argument("--arch", choices=ARCHS, default=None,
                    help="architecture of a new run (default v1); with --init "
                         "of a v1 checkpoint, v2 grows it (model.grow)")
@@ -75,6 +82,9 @@ def parse_args():
     p.add_argument("--decay-minutes", type=float, default=0.0,
                    help="cosine-decay the lr to --lr-end over the last this many minutes")
     p.add_argument("--lr-end", type=float, default=2e-5)
+    p.add_argument("--warmup-minutes", type=float, default=0.0,
+                   help="ramp the lr up linearly from 0 over the first this many "
+                        "minutes (for --init, whose Adam state starts empty)")
     p.add_argument("--minutes", type=float, default=60.0, help="stop after this wall time")
     p.add_argument("--steps", type=int, default=0, help="stop at this total step (0: no limit)")
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
@@ -155,19 +165,31 @@ def main():
         if args.arch and args.arch != arch:
             raise SystemExit(f"{ckpt_path} is a {arch} run; --arch {args.arch} "
                              "needs a new --run (with --init to grow it)")
-        model = load_model_weights(DLIC(args.N, args.M, arch=arch), state["model"])
+        N, M = state.get("N", 128), state.get("M", 192)
+        if (args.N or N, args.M or M) != (N, M):
+            raise SystemExit(f"{ckpt_path} has N={N} M={M}; other sizes need a "
+                             "new --run (with --init to widen M)")
+        model = load_model_weights(DLIC(N, M, arch=arch), state["model"])
         step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
     elif args.init:
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         arch = init.get("arch", "v1")
-        model = load_model_weights(DLIC(args.N, args.M, arch=arch), init["model"])
+        N, M = init.get("N", 128), init.get("M", 192)
+        if args.N and args.N != N:
+            raise SystemExit(f"{args.init} has N={N}; N cannot change")
+        model = load_model_weights(DLIC(N, M, arch=arch), init["model"])
         if args.arch and args.arch != arch:
             model = grow(model, args.arch)
             print(f"grew {arch} to {args.arch} (model.grow)", file=sys.stderr)
+        if args.M and args.M != M:
+            x = torch.from_numpy(sampler.batch(16)).permute(0, 3, 1, 2).float() / 255
+            model = widen(model, args.M, x - 0.5).train()
+            print(f"widened M from {M} to {args.M} (model.widen)", file=sys.stderr)
         step, crops = init.get("step", 0), init.get("crops", 0)
         print(f"initialised from {args.init} (step {step})", file=sys.stderr)
     else:
-        model = DLIC(args.N, args.M, arch=args.arch or "v1")
+        model = DLIC(args.N or 128, args.M or 192, arch=args.arch or "v1")
+    args.N, args.M = model.N, model.M
     model = model.to(dev)
     if args.qat:
         set_qat(model, True)
@@ -194,8 +216,12 @@ def main():
     win_t, win_n, win = time.time(), 0, []
 
     def lr_at(t):
-        """Constant --lr, then a cosine to --lr-end over the last
-        --decay-minutes of this invocation (wall time t in seconds)."""
+        """A linear warm-up over --warmup-minutes, constant --lr, then a
+        cosine to --lr-end over the last --decay-minutes of this
+        invocation (wall time t in seconds)."""
+        w = args.warmup_minutes * 60
+        if t < w:
+            return args.lr * max(t, 1.0) / w
         d = args.decay_minutes * 60
         t0 = args.minutes * 60 - d
         if d <= 0 or t <= t0:
