@@ -126,40 +126,17 @@ BLOCK(4, 6, 0)
 BLOCK(2, 12, 0)
 BLOCK(1, 16, 0)
 
-static void conv_avx512(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
+static block_fn pick_block(const dlic_pack_cfg *cfg)
 {
-    const dlic_layer *l = a->l;
-    const dlic_pack_hdr *h = a->packed;
-    const dlic_pack_cfg *cfg = &h->c;
-    const kctx c = {
-        .q = (const dlic_pack_q *)(const void *)((const uint8_t *)h + h->q_off),
-        .w = (const int32_t *)(const void *)((const uint8_t *)h + h->w_off),
-        .k = l->k, .s = l->stride, .cg = cfg->cg, .cout = l->cout,
-        .c4 = l->cout / 4u, .shuffle = l->shuffle, .wo = a->wo,
-        .lo = _mm512_set1_epi64(h->lo), .hi = _mm512_set1_epi64(h->hi),
-    };
     const int u8 = cfg->g == 4;
-    const block_fn fn = cfg->cob == 4 ? (u8 ? block_4_1 : block_4_0)
-                      : cfg->cob == 2 ? (u8 ? block_2_1 : block_2_0)
-                                      : (u8 ? block_1_1 : block_1_0);
-    const unsigned ngrp = cfg->nb / cfg->cob;
-    dlic_pack_window win;
-    dlic_pack_window_init(&win, cfg, a, scratch);
-
-    for (unsigned y = y0; y < y1; y++) {
-        const uint8_t *rp[5];
-        dlic_pack_window_rows(&win, cfg, a, y, rp);
-        int16_t *o0 = dlic_conv_dst_row(a, y * l->shuffle);
-        int16_t *o1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
-        for (unsigned grp = 0; grp < ngrp; grp++)
-            for (unsigned x = 0; x < a->wo; x += cfg->px)
-                fn(&c, rp, grp, x, o0, o1);
-    }
+    return cfg->cob == 4 ? (u8 ? block_4_1 : block_4_0)
+         : cfg->cob == 2 ? (u8 ? block_2_1 : block_2_0)
+                         : (u8 ? block_1_1 : block_1_0);
 }
 
 #define CONV_GLUE_VL VL
 #define CONV_GLUE_U8 1
 #define CONV_GLUE_BLOCKS blocks
-#define CONV_GLUE_KERNEL conv_avx512
+#define CONV_GLUE_SPLAT64 _mm512_set1_epi64
 #define CONV_GLUE_INIT dlic_nn_dsp_init_avx512
 #include "codec/nn/x86/conv_glue.h"

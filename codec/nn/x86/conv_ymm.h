@@ -175,37 +175,14 @@ static const block_fn block_fns[1 + CONV_YMM_VNNI][2] = {
 #endif
 };
 
-static void conv(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
+static block_fn pick_block(const dlic_pack_cfg *cfg)
 {
-    const dlic_layer *l = a->l;
-    const dlic_pack_hdr *h = a->packed;
-    const dlic_pack_cfg *cfg = &h->c;
-    const kctx c = {
-        .q = (const dlic_pack_q *)(const void *)((const uint8_t *)h + h->q_off),
-        .w = (const int32_t *)(const void *)((const uint8_t *)h + h->w_off),
-        .k = l->k, .s = l->stride, .cg = cfg->cg, .cout = l->cout,
-        .c4 = l->cout / 4u, .shuffle = l->shuffle, .wo = a->wo,
-        .lo = _mm256_set1_epi64x(h->lo), .hi = _mm256_set1_epi64x(h->hi),
-    };
-    const block_fn fn = block_fns[CONV_YMM_VNNI && cfg->g == 4][cfg->cob == 2];
-    const unsigned ngrp = cfg->nb / cfg->cob;
-    dlic_pack_window win;
-    dlic_pack_window_init(&win, cfg, a, scratch);
-
-    for (unsigned y = y0; y < y1; y++) {
-        const uint8_t *rp[5];
-        dlic_pack_window_rows(&win, cfg, a, y, rp);
-        int16_t *o0 = dlic_conv_dst_row(a, y * l->shuffle);
-        int16_t *o1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
-        for (unsigned grp = 0; grp < ngrp; grp++)
-            for (unsigned x = 0; x < a->wo; x += cfg->px)
-                fn(&c, rp, grp, x, o0, o1);
-    }
+    return block_fns[CONV_YMM_VNNI && cfg->g == 4][cfg->cob == 2];
 }
 
 #define CONV_GLUE_VL VL
 #define CONV_GLUE_U8 CONV_YMM_VNNI
 #define CONV_GLUE_BLOCKS blocks
-#define CONV_GLUE_KERNEL conv
+#define CONV_GLUE_SPLAT64 _mm256_set1_epi64x
 #define CONV_GLUE_INIT CONV_YMM_INIT
 #include "codec/nn/x86/conv_glue.h"
