@@ -240,35 +240,49 @@ def widen(model, M, ga_in, seed=0, y_std=0.1, sigma=0.15):
     if M < M0:
         raise ValueError(f"widen() cannot shrink M from {M0} to {M}")
     new = DLIC(N, M, model.levels, model.arch)
-    src, dst = model.state_dict(), new.state_dict()
-    ga, hs = len(model.g_a.convs) - 1, len(model.h_s.convs) - 1
+    dst = new.state_dict()
+    ga, hs = len(new.g_a.convs) - 1, len(new.h_s.convs) - 1
     gen = torch.Generator().manual_seed(seed)
-    for k, v in src.items():
+    for k, v in model.state_dict().items():
         d = dst[k]
-        if d.shape == v.shape:
-            d.copy_(v)
-        elif k == f"g_a.convs.{ga}.weight":
-            d[:M0] = v
+        if k == f"g_a.convs.{ga}.weight" and M > M0:
             d[M0:] = torch.rand(d[M0:].shape, generator=gen) * 2 - 1
-        elif k == f"g_a.convs.{ga}.bias":
-            d[:M0], d[M0:] = v, 0.0
-        elif k == "h_a.convs.0.weight":
-            d[:, :M0], d[:, M0:] = v, 0.0
-        elif k == "g_s.convs.0.weight":
-            d[:, :M0] = v                            # d[:, M0:]: default init
-        elif k in (f"h_s.convs.{hs}.weight", f"h_s.convs.{hs}.bias"):
+        elif k != "g_s.convs.0.weight":          # new inputs: default init
             d.zero_()
-            d[:M0], d[M:M + M0] = v[:M0], v[M0:]     # means, then log-scales
-            if k.endswith("bias"):
-                d[M + M0:] = math.log2(sigma)
-        elif k in ("log2_gain", "log2_igain"):
-            d[:, :M0], d[:, M0:] = v, 0.0
-        else:
-            raise ValueError(f"widen(): unexpected shape change of {k}")
+        if k == f"h_s.convs.{hs}.bias":
+            d[M + M0:] = math.log2(sigma)
+        widened_copy(new, k, v, d)
     new.eval()
-    std = new.g_a(ga_in)[:, M0:].transpose(0, 1).flatten(1).std(1)
-    new.g_a.convs[ga].weight[M0:] *= (y_std / std.clamp(min=1e-12))[:, None, None, None]
+    if M > M0:
+        std = new.g_a(ga_in)[:, M0:].transpose(0, 1).flatten(1).std(1)
+        new.g_a.convs[ga].weight[M0:] *= (y_std / std.clamp(min=1e-12))[:, None, None, None]
     return new
+
+
+@torch.no_grad()
+def widened_copy(new, k, v, d):
+    """Copy v, entry k of a model's state (or of its Adam moments), into
+    d, the same entry of `new`, a widen() of that model: the old latent
+    channels keep their places, and the log-scales of h_s move up from
+    channel M0 to channel M.  The entries for new channels are left as
+    they are."""
+    M = new.M
+    if d.shape == v.shape:
+        d.copy_(v)
+        return
+    M0 = v.shape[1] if k in ("log2_gain", "log2_igain", "h_a.convs.0.weight",
+                             "g_s.convs.0.weight") else v.shape[0]
+    if k in (f"g_a.convs.{len(new.g_a.convs) - 1}.weight",
+             f"g_a.convs.{len(new.g_a.convs) - 1}.bias"):
+        d[:M0] = v
+    elif k in ("h_a.convs.0.weight", "g_s.convs.0.weight", "log2_gain", "log2_igain"):
+        d[:, :M0] = v
+    elif k in (f"h_s.convs.{len(new.h_s.convs) - 1}.weight",
+               f"h_s.convs.{len(new.h_s.convs) - 1}.bias"):
+        M0 //= 2
+        d[:M0], d[M:M + M0] = v[:M0], v[M0:]     # means, then log-scales
+    else:
+        raise ValueError(f"widen(): unexpected shape change of {k}")
 
 
 def rd_loss(x, x_hat, lik_y, lik_z, lam):

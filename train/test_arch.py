@@ -6,7 +6,8 @@ model.widen().
 
 1. grow() of a v1 model gives a v2 model with the same outputs and bits.
 2. widen() to a larger M keeps the pixels, adds at most 0.005 bits per new
-   latent value, and passes gradient to the new rows of g_a and h_s.
+   latent value, and passes gradient to the new rows of g_a and h_s;
+   train.carry_adam() moves the Adam moments the same way.
 3. A small v2 model, and a widened one (M not a multiple of 16), through
    export.build() decode to the same pixels with BUILD/dlic-enc + dlic-dec
    on every CPU path as with the Python reference codec
@@ -29,6 +30,7 @@ import export  # noqa: E402
 import intnet  # noqa: E402
 import make_test_model  # noqa: E402
 import refdec  # noqa: E402
+import train  # noqa: E402
 from model import DLIC, LAMBDAS, grow, rd_loss, widen  # noqa: E402
 
 failures = 0
@@ -81,6 +83,26 @@ def test_widen():
     ga = wide.g_a.convs[-1].weight.grad[16:].abs().sum()
     hs = wide.h_s.convs[-1].weight.grad[24 + 16:].abs().sum()
     check(ga > 0 and hs > 0, "widen(): the new channels get gradient")
+
+    # train.carry_adam: old moments keep their places, new ones start at 0
+    opt = torch.optim.Adam(small.parameters())
+    small.train()
+    x_hat, ly, lz = small(x / 255.0, torch.tensor([5.0]))
+    rd_loss(x / 255.0, x_hat, ly, lz, LAMBDAS[5])[0].backward()
+    opt.step()
+    names = [n for n, _ in small.named_parameters()]
+    wopt = torch.optim.Adam(wide.parameters())
+    train.carry_adam(wopt, wide, names, opt.state_dict())
+    st = dict(zip(names, (opt.state[p] for p in small.parameters())))
+    wst = dict(zip(names, (wopt.state[p] for p in wide.parameters())))
+    hs = f"h_s.convs.{len(small.h_s.convs) - 1}.weight"
+    same = [n for n in names if st[n] and st[n]["exp_avg"].shape == wst[n]["exp_avg"].shape]
+    ok = len(same) > 20 and all(torch.equal(wst[n]["exp_avg_sq"], st[n]["exp_avg_sq"])
+                                for n in same)
+    a, b = st[hs]["exp_avg"], wst[hs]["exp_avg"]
+    ok = ok and torch.equal(b[:16], a[:16]) and torch.equal(b[24:40], a[16:]) \
+        and not b[16:24].any() and not b[40:].any()
+    check(ok, "carry_adam(): moments follow widen()")
 
 
 def read_ppm(path):
