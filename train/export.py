@@ -19,8 +19,9 @@ Post-training quantization, mapped onto the specification:
   because training rounds z to integers; its clamp range [-zr, zr] is
   twice the largest |z| seen (at least 255), bounded by the accumulator
   rule of §8.6 for the first layer of h_s.
-- ReLU outputs are the integers 0..255 (§5.2: a ReLU is lo = 0) of a
-  per-layer step: exp(log_step) when the layer was calibrated by
+- ReLU outputs are the integers 0..2^b - 1 (§5.2: a ReLU is lo = 0),
+  b = --act-bits (default 12; build()'s default of 8 is the committed
+  test model's), of a per-layer step: exp(log_step) when the layer was calibrated by
   quantization-aware training (quant.py), else the step with the least
   squared rounding and clipping error on the float activations over
   calibration crops (train/data.py's pack, or synthetic images for the
@@ -76,6 +77,7 @@ KS = 8
 L0 = LOG2_SCALE_MIN
 STEP = (LOG2_SCALE_MAX - L0) / (NS - 1)
 ACC_MAX = 2**31 - 1
+RELU_FACTORS = np.arange(40, 65) / 32.0   # relu_step(): 1.25-2 x the 99.99th pct
 P_MIN = 0.5 / 65536          # values rarer than this go to the escape
 
 
@@ -304,10 +306,10 @@ def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None,
     return intnet.Layer(cin, cout, k, stride, shuffle, lo, hi, Wt, B, MUL, SH)
 
 
-def relu_step(conv, samples, mse_clip=True):
-    """Step of a u8 ReLU output: QAT's, else the one of 1.25-2 times
-    (99.99th percentile of the positive samples) / 255 that minimizes the
-    squared error of clip(round(x / step), 0, 255) step on them (zeros cost
+def relu_step(conv, samples, mse_clip=True, amax=255):
+    """Step of a ReLU output in 0..amax: QAT's, else the one of 1.25-2 times
+    (99.99th percentile of the positive samples) / amax that minimizes the
+    squared error of clip(round(x / step), 0, amax) step on them (zeros cost
     nothing).  The floor of 1.25 is headroom for images whose activations
     run higher than the calibration crops': with factors from 0.25 the
     search chose 1.0-1.22 and the session 7 model lost up to 2.1 dB
@@ -321,29 +323,30 @@ def relu_step(conv, samples, mse_clip=True):
         return math.exp(float(conv.log_step))
     if not mse_clip:
         hi = float(np.percentile(np.maximum(samples, 0), 99.99))
-        return max(hi, 1e-6) / 255.0
+        return max(hi, 1e-6) / amax
     x = samples[samples > 0].astype(np.float64)
     if x.size == 0:
-        return 1e-6 / 255.0
-    base = max(float(np.percentile(x, 99.99)), 1e-6) / 255.0
+        return 1e-6 / amax
+    base = max(float(np.percentile(x, 99.99)), 1e-6) / amax
     best = None
-    for f in np.arange(40, 65) / 32.0:
+    for f in RELU_FACTORS:
         st = base * f
-        err = float(np.mean((np.minimum(np.round(x / st), 255) * st - x) ** 2))
+        err = float(np.mean((np.minimum(np.round(x / st), amax) * st - x) ** 2))
         if best is None or err < best[0]:
             best = (err, st)
     return best[1]
 
 
 def build(model, images, name, test_model, centered=True, log=print,
-          legacy_ptq=False):
+          legacy_ptq=False, act_bits=None):
     """Calibrate, quantize, build the tables; returns (bytes, intnet.Model).
 
     centered: the float model takes x / 255 - 0.5 and its g_s predicts
     x_hat - 0.5 (model.py's convention); else it takes x in [0, 255] and
     predicts [0, 255].  legacy_ptq: leave out quantize_conv's bias
     correction and relu_step's MSE clipping (only for the committed test
-    model, which predates both)."""
+    model, which predates both).  act_bits: {transform: bits of its ReLU
+    outputs}, 8 where missing."""
     M, N = model.M, model.N
     NZ = model.prior.biases[0].shape[0]
     specs = layer_specs(N, M, model.arch)
@@ -380,8 +383,11 @@ def build(model, images, name, test_model, centered=True, log=print,
                 # zero padding, which the float model sees as mid-gray)
                 bias_add = -0.5 * conv.weight.detach().double().sum((1, 2, 3)).numpy()
             if relu:
-                s_out, lo, hi = relu_step(conv, rec.get((tn, i)),
-                                          not legacy_ptq), 0, 255
+                hi = (1 << (act_bits or {}).get(tn, 8)) - 1
+                if int(conv.calibrated) == 1:
+                    hi = 255                     # QAT trained a u8 step
+                s_out, lo = relu_step(conv, rec.get((tn, i)), not legacy_ptq,
+                                      hi), 0
             elif tn == "g_a":
                 s_out, lo, hi = s_y, -YMAX, YMAX
             elif tn == "h_a":
@@ -558,6 +564,22 @@ def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
             f"{bd_rate(fcurve, icurve):+.2f}%")
 
 
+def parse_act_bits(text):
+    """--act-bits: "10" for every transform, or "g_s:10,g_a:9"."""
+    if ":" not in text:
+        text = ",".join(f"{tn}:{text}" for tn in intnet.TRANSFORMS)
+    out = {}
+    for part in text.split(","):
+        tn, _, b = part.partition(":")
+        if tn not in intnet.TRANSFORMS or not b.isdigit():
+            raise SystemExit(f"--act-bits: bad entry '{part}'")
+        out[tn] = int(b)
+    for tn, b in out.items():
+        if not 1 <= b <= 15:             # outputs fit an i16 (SPEC §5.2)
+            raise SystemExit(f"--act-bits: {tn}: {b} not in 1..15")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -577,13 +599,17 @@ def main():
     ap.add_argument("--legacy-ptq", action="store_true",
                     help="quantize without bias correction and with the "
                          "99.99th-percentile ReLU steps (for comparison)")
+    ap.add_argument("--act-bits", default="12",
+                    help="bits of the ReLU outputs (default 12): one number, "
+                         "or per transform as g_a:8,h_a:8,h_s:8,g_s:12. "
+                         "8 keeps every hidden layer on the u8 SIMD path")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model = load_checkpoint(a.checkpoint)
     images = pack_crops(a.calib_crops)
     name = a.name or os.path.splitext(os.path.basename(a.output))[0]
     data, m = build(model, images, name, a.test_model, not a.legacy_255,
-                    legacy_ptq=a.legacy_ptq)
+                    legacy_ptq=a.legacy_ptq, act_bits=parse_act_bits(a.act_bits))
     tmp = a.output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)

@@ -8,7 +8,9 @@ model.widen().
 2. widen() to a larger M keeps the pixels, adds at most 0.005 bits per new
    latent value, and passes gradient to the new rows of g_a and h_s;
    train.carry_adam() moves the Adam moments the same way.
-3. A small v2 model, and a widened one (M not a multiple of 16), through
+3. A small v2 model, the same with 12-bit ReLU outputs (export
+   --act-bits 12: the hidden layers leave the u8 SIMD path), and a
+   widened one (M not a multiple of 16), through
    export.build() decode to the same pixels with BUILD/dlic-enc + dlic-dec
    on every CPU path as with the Python reference codec
    (intnet.encode_image, refdec.decode): the C decoder needs no change for
@@ -123,6 +125,8 @@ def test_c_tools(build):
     images = export.synthetic_images(n=8, h=96, w=128, seed=0)
     make_test_model.condition(model, images)
     check_c_tools(enc, dec, model, images, "v2")
+    check_c_tools(enc, dec, model, images, "v2 12-bit ReLU",
+                  act_bits={tn: 12 for tn in intnet.TRANSFORMS})
     wide = widened(model, 20, images)
     with torch.no_grad():           # give the new channels some content
         wide.g_a.convs[-1].weight[16:] *= 40.0
@@ -130,9 +134,13 @@ def test_c_tools(build):
     check_c_tools(enc, dec, wide, images, "v2 M=20")
 
 
-def check_c_tools(enc, dec, model, images, what):
+def check_c_tools(enc, dec, model, images, what, act_bits=None):
     data, m = export.build(model, images, "v2-test", test_model=True,
-                           centered=False, log=lambda *a: None)
+                           centered=False, log=lambda *a: None,
+                           act_bits=act_bits)
+    if act_bits:
+        check(max(L.hi for t in m.t.values() for L in t if L.lo == 0)
+              == (1 << 12) - 1, f"{what}: ReLU range 0..4095")
     img = export.synthetic_images(n=1, h=100, w=150, seed=7)[0]
     with tempfile.TemporaryDirectory() as d:
         w, src = os.path.join(d, "v2.dlicm"), os.path.join(d, "in.ppm")
