@@ -70,6 +70,7 @@ sys.path.insert(0, HERE)
 import intnet  # noqa: E402
 import model as dmodel  # noqa: E402
 from model import DLIC, LOG2_SCALE_MAX, LOG2_SCALE_MIN, layer_specs  # noqa: E402
+from quant import snap_weights  # noqa: E402
 
 YMAX = 4095
 NS = 64
@@ -161,11 +162,16 @@ def prior_tables(prior, zr):
 
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)
+    if ck.get("context"):
+        raise SystemExit(f"{path}: context {ck['context']!r} is not in the "
+                         "weights format yet (SPEC.md)")
     m = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"))
     cur = m.state_dict()
     for k, v in ck["model"].items():
         if k in cur:
             cur[k].copy_(v.to(cur[k].dtype))
+    if ck.get("qat_weights"):
+        snap_weights(m)          # trained on these roundings (train --qat-weights)
     return m.eval()
 
 

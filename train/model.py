@@ -75,7 +75,11 @@ class Transform(nn.Module):
             QConv(ci, co, k, s) for (ci, co, k, s, _, _) in specs)
 
     def forward(self, x):
-        for conv, (_, _, _, _, shuf, relu) in zip(self.convs, self.specs):
+        return self.run(x)
+
+    def run(self, x, start=0, end=None):
+        """Layers [start, end) only (Python slice bounds)."""
+        for conv, (_, _, _, _, shuf, relu) in list(zip(self.convs, self.specs))[start:end]:
             x = conv(x)
             if shuf > 1:
                 x = F.pixel_shuffle(x, shuf)
@@ -138,15 +142,47 @@ def gaussian_likelihood(s, sigma):
     return torch.clamp(upper - lower, min=LIKELIHOOD_MIN)
 
 
+# Entropy-model contexts.  None: every latent's mean and scale come from
+# h_s alone.  "cb": the checkerboard context of He et al. 2021.  Anchors,
+# the latents at (row + col) even, keep h_s's parameters; the others get
+# theirs from c_ep, which reads h_s's last hidden layer (N channels) next
+# to c_ctx's view (5x5) of the decoded anchors, so a decoder needs two
+# passes and no serial scan.
+CONTEXTS = (None, "cb")
+
+
+def context_specs(N, M, C=None):
+    """c_ctx: decoded anchors (M, zero elsewhere) -> C features; c_ep:
+    [h_s hidden (N), c_ctx features (C)] -> means and log2-scales (2M)."""
+    C = C or N
+    return {"c_ctx": [(M, C, 5, 1, 1, True)],
+            "c_ep": [(N + C, N + C, 1, 1, 1, True), (N + C, 2 * M, 3, 1, 1, False)]}
+
+
+def anchor_mask(h, w, device=None):
+    """1 at the checkerboard's anchors, (row + col) even; shape (1,1,h,w)."""
+    i = torch.arange(h, device=device)[:, None]
+    j = torch.arange(w, device=device)[None, :]
+    return ((i + j) % 2 == 0).float()[None, None]
+
+
 class DLIC(nn.Module):
-    def __init__(self, N=128, M=192, levels=len(LAMBDAS), arch="v1"):
+    def __init__(self, N=128, M=192, levels=len(LAMBDAS), arch="v1",
+                 context=None):
         super().__init__()
+        if context not in CONTEXTS:
+            raise ValueError(f"unknown context {context!r} (known: {CONTEXTS})")
         self.N, self.M, self.levels, self.arch = N, M, levels, arch
+        self.context = context
         specs = layer_specs(N, M, arch)
         self.g_a = Transform(specs["g_a"])
         self.h_a = Transform(specs["h_a"])
         self.h_s = Transform(specs["h_s"])
         self.g_s = Transform(specs["g_s"])
+        if context == "cb":
+            cs = context_specs(N, M)
+            self.c_ctx = Transform(cs["c_ctx"])
+            self.c_ep = Transform(cs["c_ep"])
         self.g_a.convs[0].pad_value = -0.5
         self.prior = FactorizedPrior(N)
         # Per-level log2 gains of the latent (Cui et al. 2021): the encoder
@@ -164,6 +200,22 @@ class DLIC(nn.Module):
         ig = (1 - a) * self.log2_igain[lo] + a * self.log2_igain[lo + 1]
         return g[:, :, None, None], ig[:, :, None, None]
 
+    def entropy_params(self, y, z_hat, lig, lg):
+        """Mean and log2-scale of every latent (before the gains).  With the
+        checkerboard context, the non-anchors' come from c_ep, which sees the
+        anchors as the decoder will have them, round((y - mu) 2^lg) 2^lig + mu."""
+        if self.context is None:
+            p = self.h_s(z_hat)
+            return p[:, :self.M], p[:, self.M:]
+        hid = self.h_s.run(z_hat, end=-1)
+        p = self.h_s.run(hid, start=-1)
+        mu_a, l2s_a = p[:, :self.M], p[:, self.M:]
+        a = anchor_mask(*y.shape[2:], device=y.device).to(y.dtype)
+        ya = (_ste_round((y - mu_a) * torch.exp2(lg)) * torch.exp2(lig) + mu_a) * a
+        q = self.c_ep(torch.cat([hid, self.c_ctx(ya)], 1))
+        mu = a * mu_a + (1 - a) * q[:, :self.M]
+        return mu, a * l2s_a + (1 - a) * q[:, self.M:]
+
     def forward(self, x, level):
         """x: (B,3,H,W) in [0,1]; level (B,) in [0, levels-1].
 
@@ -175,9 +227,8 @@ class DLIC(nn.Module):
         z = self.h_a(y)
         z_noisy = z + torch.empty_like(z).uniform_(-0.5, 0.5)
         z_hat = _ste_round(z)
-        params = self.h_s(z_hat)
-        mu, log2_sigma = params[:, :self.M], params[:, self.M:]
         lg, lig = self.gains(level)
+        mu, log2_sigma = self.entropy_params(y, z_hat, lig, lg)
         g = torch.exp2(lg)
         y_g, mu_g = y * g, mu * g
         log2_sig_g = torch.clamp(log2_sigma + lg, LOG2_SCALE_MIN, LOG2_SCALE_MAX)
@@ -295,3 +346,30 @@ def rd_loss(x, x_hat, lik_y, lik_z, lam):
     mse = ((x - x_hat.float()) ** 2).flatten(1).mean(1)
     loss = lam * (255.0 ** 2) * mse + bpp
     return loss.mean(), bpp, mse
+
+
+@torch.no_grad()
+def add_context(model, context="cb"):
+    """A copy of `model` (no context) with the checkerboard context that
+    computes the same function: c_ep's first layer passes h_s's hidden
+    layer and c_ctx's features through (identity, exact on ReLU outputs),
+    its second starts as h_s's last layer on the hidden part and reads
+    nothing from c_ctx (zero weights), so every latent keeps h_s's
+    parameters.  c_ctx keeps its default initialisation, so c_ep's zero
+    weights get a gradient from the first step."""
+    if model.context is not None:
+        raise ValueError(f"model already has context {model.context!r}")
+    new = DLIC(model.N, model.M, model.levels, model.arch, context)
+    dst = new.state_dict()
+    for k, v in model.state_dict().items():
+        dst[k].copy_(v)
+    ep1, ep2 = new.c_ep.convs
+    n = ep1.weight.shape[0]
+    ep1.weight.zero_()
+    ep1.weight[torch.arange(n), torch.arange(n), 0, 0] = 1.0
+    ep1.bias.zero_()
+    last = model.h_s.convs[-1]
+    ep2.weight.zero_()
+    ep2.weight[:, :last.weight.shape[1]] = last.weight
+    ep2.bias.copy_(last.bias)
+    return new

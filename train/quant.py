@@ -7,6 +7,10 @@ Esser et al. 2020), both with straight-through gradients, so training sees
 the rounding the C decoder will do.  Outputs that are not ReLU activations
 (latent, hyper-latent, entropy parameters, pixels) are quantized by fixed
 steps chosen at export; model.py rounds those itself where it matters.
+
+qat_weights=True rounds the weights only (the ReLU outputs stay float):
+with 12-bit activations at export, rounding the weights to int8 is what
+is left of the integer model's loss against the float one (session 10).
 """
 import torch
 import torch.nn as nn
@@ -25,6 +29,7 @@ class QConv(nn.Conv2d):
     def __init__(self, cin, cout, k, stride):
         super().__init__(cin, cout, k, stride=stride, padding=k // 2)
         self.qat = False
+        self.qat_weights = False
         # Value of the zero padding in the float domain. The integer network
         # pads with integer 0 (SPEC §5.2); for g_a's first layer, whose float
         # input is x - 0.5, that is a black pixel, i.e. -0.5 here.
@@ -39,7 +44,7 @@ class QConv(nn.Conv2d):
         return ste_round(w / s).clamp(-127, 127) * s
 
     def forward(self, x):
-        w = self.weight_q() if self.qat else self.weight
+        w = self.weight_q() if self.qat or self.qat_weights else self.weight
         if self.pad_value:
             p = self.padding[0]
             x = F.pad(x, (p, p, p, p), value=self.pad_value)
@@ -63,7 +68,20 @@ class QConv(nn.Conv2d):
         return ste_round(torch.clamp(x / step, 0, 255)) * step
 
 
-def set_qat(model, on=True):
+def set_qat(model, on=True, weights_only=False):
     for m in model.modules():
         if isinstance(m, QConv):
-            m.qat = on
+            if weights_only:
+                m.qat_weights = on
+            else:
+                m.qat = on
+
+
+@torch.no_grad()
+def snap_weights(model):
+    """Replace every weight by its int8 rounding times its scale (what a
+    qat_weights model computes with), so that export quantizes to the same
+    integers and its bias correction finds nothing to correct."""
+    for m in model.modules():
+        if isinstance(m, QConv):
+            m.weight.copy_(m.weight_q())

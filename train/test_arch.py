@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Self-test of the v2 architecture (model.py ARCHS), model.grow() and
-model.widen().
+"""Self-test of the v2 architecture (model.py ARCHS), model.grow(),
+model.widen(), the checkerboard context (model.add_context) and
+weight-only QAT (train --qat-weights).
 
     /usr/bin/python3 train/test_arch.py [BUILD]     (BUILD default: build)
 
@@ -16,6 +17,11 @@ model.widen().
    (intnet.encode_image, refdec.decode): the C decoder needs no change for
    the extra layers (SPEC §8.2 allows 1..16 per transform) or channels.
    Skipped if BUILD has no tools.
+4. add_context() keeps the function and gets gradient into the context;
+   export refuses a context model (not in the weights format yet).
+5. A --qat-weights model computes what quant.snap_weights() of it
+   computes in float, and export quantizes the snapped weights to exactly
+   the integers training used (no bias correction left to do).
 Exits nonzero on any failure.
 """
 import os
@@ -33,7 +39,8 @@ import intnet  # noqa: E402
 import make_test_model  # noqa: E402
 import refdec  # noqa: E402
 import train  # noqa: E402
-from model import DLIC, LAMBDAS, grow, rd_loss, widen  # noqa: E402
+from model import DLIC, LAMBDAS, add_context, grow, rd_loss, widen  # noqa: E402
+from quant import set_qat, snap_weights  # noqa: E402
 
 failures = 0
 
@@ -107,6 +114,63 @@ def test_widen():
     check(ok, "carry_adam(): moments follow widen()")
 
 
+def test_context():
+    torch.manual_seed(2)
+    base = DLIC(N=16, M=16).eval()
+    make_test_model.condition(base, export.synthetic_images(n=4, h=96, w=128))
+    cb = add_context(base).eval()
+    x = export.to_tensor(export.synthetic_images(n=1, h=128, w=192, seed=3)) / 255.0
+    for level in (0.0, 3.3, 7.0):
+        lv = torch.tensor([level])
+        torch.manual_seed(5)
+        a = base(x, lv)
+        torch.manual_seed(5)
+        b = cb(x, lv)
+        check(all(torch.equal(u, v) for u, v in zip(a, b)),
+              f"add_context() keeps the function at level {level}")
+    cb.train()
+    x_hat, ly, lz = cb(x, torch.tensor([5.0]))
+    rd_loss(x, x_hat, ly, lz, LAMBDAS[5])[0].backward()
+    g = cb.c_ep.convs[-1].weight.grad[:, 16:].abs().sum()
+    check(g > 0, "add_context(): c_ep's context weights get gradient")
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "cb.pt")
+        torch.save({"model": cb.state_dict(), "N": 16, "M": 16,
+                    "context": "cb"}, p)
+        try:
+            export.load_checkpoint(p)
+            refused = False
+        except SystemExit:
+            refused = True
+    check(refused, "export refuses a context checkpoint")
+
+
+def test_qat_weights():
+    torch.manual_seed(3)
+    model = DLIC(N=16, M=16).eval()
+    images = export.synthetic_images(n=4, h=96, w=128)
+    make_test_model.condition(model, images)
+    set_qat(model, True, weights_only=True)
+    x = export.to_tensor(export.synthetic_images(n=1, h=128, w=192, seed=3))
+    a = export.float_codec(model, x, 4.0, centered=False)
+    set_qat(model, False, weights_only=True)
+    snap_weights(model)
+    b = export.float_codec(model, x, 4.0, centered=False)
+    check(torch.allclose(a["x_hat"], b["x_hat"], atol=1e-3) and
+          abs(a["bits"] - b["bits"]) < 1e-3 * a["bits"],
+          "qat_weights forward = snapped float forward")
+    _, m = export.build(model, images, "qatw-test", test_model=True,
+                        centered=False, log=lambda *a: None)
+    same = True
+    for tn in intnet.TRANSFORMS:
+        for conv, L in zip(getattr(model, tn).convs, m.t[tn]):
+            w = conv.weight.detach().double()
+            s = w.abs().amax((1, 2, 3), keepdim=True) / 127.0
+            q = torch.round(w / s).permute(0, 2, 3, 1).numpy().astype(np.int64)
+            same = same and np.array_equal(q, L.W.reshape(q.shape))
+    check(same, "export rounds the weights by the rule --qat-weights trains with")
+
+
 def read_ppm(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -167,6 +231,8 @@ def main():
     torch.set_num_threads(1)
     test_grow()
     test_widen()
+    test_context()
+    test_qat_weights()
     test_c_tools(sys.argv[1] if len(sys.argv) > 1 else
                  os.path.join(HERE, "..", "build"))
     print("FAILED: %d" % failures if failures else "all passed")

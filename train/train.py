@@ -57,7 +57,8 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CropSampler, DEFAULT_PACK  # noqa: E402
-from model import ARCHS, DLIC, LAMBDAS, grow, rd_loss, widen, widened_copy  # noqa: E402
+from model import (ARCHS, CONTEXTS, DLIC, LAMBDAS, add_context, grow,  # noqa: E402
+                   rd_loss, widen, widened_copy)
 from quant import set_qat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,6 +83,10 @@ def parse_args():
                         "of a v1 checkpoint, v2 grows it (model.grow)")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=256)
+    p.add_argument("--context", choices=[c for c in CONTEXTS if c], default=None,
+                   help="entropy-model context of a new run (cb: checkerboard); "
+                        "with --init of a checkpoint without one, adds it "
+                        "(model.add_context)")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--decay-minutes", type=float, default=0.0,
                    help="cosine-decay the lr to --lr-end over the last this many minutes")
@@ -94,6 +99,9 @@ def parse_args():
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
     p.add_argument("--val-minutes", type=float, default=30.0)
     p.add_argument("--qat", action="store_true", help="int8 quantization-aware training")
+    p.add_argument("--qat-weights", action="store_true",
+                   help="round the weights to int8 in training (activations stay "
+                        "float); a run keeps it once on")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=0, help="0: every allowed core")
     p.add_argument("--no-bf16", action="store_true")
@@ -105,7 +113,8 @@ def lean_state(model, step, crops, args):
     sd = {k: (v.half() if v.is_floating_point() else v)
           for k, v in model.state_dict().items()}
     return {"model": sd, "step": step, "crops": crops, "N": args.N, "M": args.M,
-            "arch": model.arch, "qat": args.qat}
+            "arch": model.arch, "context": model.context, "qat": args.qat,
+            "qat_weights": args.qat_weights}
 
 
 def save_atomic(obj, path):
@@ -191,16 +200,26 @@ def main():
         if (args.N or N, args.M or M) != (N, M):
             raise SystemExit(f"{ckpt_path} has N={N} M={M}; other sizes need a "
                              "new --run (with --init to widen M)")
-        model = load_model_weights(DLIC(N, M, arch=arch), state["model"])
+        ctx = state.get("context")
+        if args.context and args.context != ctx:
+            raise SystemExit(f"{ckpt_path} has context {ctx}; --context "
+                             f"{args.context} needs a new --run (with --init)")
+        model = load_model_weights(DLIC(N, M, arch=arch, context=ctx), state["model"])
         step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
+        args.qat_weights = args.qat_weights or state.get("qat_weights", False)
     elif args.init:
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         arch = init.get("arch", "v1")
         N, M = init.get("N", 128), init.get("M", 192)
         if args.N and args.N != N:
             raise SystemExit(f"{args.init} has N={N}; N cannot change")
-        model = load_model_weights(DLIC(N, M, arch=arch), init["model"])
+        ctx = init.get("context")
+        model = load_model_weights(DLIC(N, M, arch=arch, context=ctx), init["model"])
         init_names = [n for n, _ in model.named_parameters()]
+        if args.context and args.context != ctx:
+            model = add_context(model, args.context)
+            print(f"added the {args.context} context (model.add_context)",
+                  file=sys.stderr)
         if args.arch and args.arch != arch:
             model = grow(model, args.arch)
             print(f"grew {arch} to {args.arch} (model.grow)", file=sys.stderr)
@@ -209,13 +228,24 @@ def main():
             model = widen(model, args.M, x - 0.5).train()
             print(f"widened M from {M} to {args.M} (model.widen)", file=sys.stderr)
         step, crops = init.get("step", 0), init.get("crops", 0)
+        # A new run must not replay the crops and levels its init's runs drew:
+        # continue a full checkpoint's streams, else seed them by the step.
+        if "sampler" in init:
+            sampler.set_state(init["sampler"])
+            torch.set_rng_state(init["torch_rng"])
+        else:
+            sampler = CropSampler(args.pack, args.crop, seed=1234 + step)
+            torch.manual_seed(step)
         print(f"initialised from {args.init} (step {step})", file=sys.stderr)
     else:
-        model = DLIC(args.N or 128, args.M or 192, arch=args.arch or "v1")
+        model = DLIC(args.N or 128, args.M or 192, arch=args.arch or "v1",
+                     context=args.context)
     args.N, args.M = model.N, model.M
     model = model.to(dev)
     if args.qat:
         set_qat(model, True)
+    if args.qat_weights:
+        set_qat(model, True, weights_only=True)
     if dev.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -266,7 +296,9 @@ def main():
                      "elapsed": elapsed + time.time() - t_start,
                      "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
                      "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
-                     "N": args.N, "M": args.M, "arch": model.arch}, ckpt_path)
+                     "N": args.N, "M": args.M, "arch": model.arch,
+                     "context": model.context, "qat_weights": args.qat_weights},
+                    ckpt_path)
         save_atomic(lean_state(model, step, crops, args),
                     os.path.join(args.run, "lean.pt"))
 
