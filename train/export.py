@@ -69,7 +69,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import intnet  # noqa: E402
 import model as dmodel  # noqa: E402
-from model import DLIC, LOG2_SCALE_MAX, LOG2_SCALE_MIN, layer_specs  # noqa: E402
+from model import (DLIC, LOG2_SCALE_MAX, LOG2_SCALE_MIN, context_specs,  # noqa: E402
+                   layer_specs)
 from quant import snap_weights  # noqa: E402
 
 YMAX = 4095
@@ -162,10 +163,8 @@ def prior_tables(prior, zr):
 
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    if ck.get("context"):
-        raise SystemExit(f"{path}: context {ck['context']!r} is not in the "
-                         "weights format yet (SPEC.md)")
-    m = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"))
+    m = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"),
+             context=ck.get("context"))
     cur = m.state_dict()
     for k, v in ck["model"].items():
         if k in cur:
@@ -189,6 +188,11 @@ def quality_level(model, q):
     return q / 100.0 * (model.levels - 1)
 
 
+def model_transforms(model):
+    """The transforms of a float model, in model-file order (SPEC §8.1)."""
+    return intnet.TRANSFORMS + (intnet.CONTEXT if model.context else ())
+
+
 class Recorder:
     """Forward hooks that keep a subsample of every conv's output and the
     per-channel mean of its input."""
@@ -197,7 +201,7 @@ class Recorder:
         self.samples, self.limit, self.hooks = {}, limit, []
         self.means = {}
         self.rng = np.random.default_rng(0)
-        for tn in intnet.TRANSFORMS:
+        for tn in model_transforms(model):
             for i, conv in enumerate(getattr(model, tn).convs):
                 self.hooks.append(conv.register_forward_hook(self._hook((tn, i))))
 
@@ -230,10 +234,9 @@ def float_codec(model, x, level, centered=True):
     x = F.pad(x, (0, -W % 64, 0, -H % 64), mode="replicate")
     y = model.g_a(x / 255.0 - 0.5 if centered else x)
     z = torch.round(model.h_a(y))
-    p = model.h_s(z)
-    mu, l2s = p[:, :model.M], p[:, model.M:]
     lg, lig = (torch.from_numpy(a).float()[None, :, None, None]
                for a in gains64(model, level))
+    mu, l2s = model.entropy_params(y, z, lig, lg)
     res = (y - mu) * torch.exp2(lg)
     s = torch.round(res)
     y_hat = mu + s * torch.exp2(lig)
@@ -272,7 +275,8 @@ def calibrate(model, images, levels, centered):
 
 def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None,
                   in_mean=None):
-    """One layer of §8.2 from a QConv.  s_out may be per channel.
+    """One layer of §8.2 from a QConv.  s_out may be per channel, and so
+    may s_in (per input channel: c_ep's input joins two tensors, §6.1).
 
     in_mean (per input channel, float units of the integer input) turns on
     bias correction: the bias absorbs the mean output shift that rounding
@@ -280,6 +284,12 @@ def quantize_conv(conv, spec, s_in, s_out, lo, hi, amax, bias_add=None,
     cin, cout, k, stride, shuffle, _ = spec
     w = conv.weight.detach().double().numpy().transpose(0, 2, 3, 1)  # o,ky,kx,i
     b = conv.bias.detach().double().numpy().copy()
+    if np.ndim(s_in):            # fold the input steps into the weights
+        s_in = np.asarray(s_in, np.float64)
+        w = w * s_in
+        if in_mean is not None:
+            in_mean = in_mean / s_in
+        s_in = 1.0
     if bias_add is not None:
         b += bias_add
     s_out = np.broadcast_to(np.asarray(s_out, np.float64), (cout,))
@@ -366,19 +376,28 @@ def build(model, images, name, test_model, centered=True, log=print,
     s_y = max(y_hi / YMAX, 2.0 ** (lig_max - 12) * 1.001)
     z_max = float(np.abs(zs).max())
 
-    t = {}
-    for tn in intnet.TRANSFORMS:
+    if model.context:
+        specs.update(context_specs(N, M))
+    t, s_relu = {}, {}
+    for tn in model_transforms(model):
         convs = getattr(model, tn).convs
         sp = specs[tn]
-        s_in = {"g_a": pix, "h_a": s_y, "h_s": 1.0, "g_s": s_y}[tn]
+        s_in = {"g_a": pix, "h_a": s_y, "h_s": 1.0, "g_s": s_y, "c_ctx": s_y,
+                "c_ep": None}[tn]
+        if tn == "c_ep":        # [h_s hidden, c_ctx]: a step per input channel
+            nh = specs["h_s"][-1][0]
+            s_in = np.concatenate([np.full(nh, s_relu[("h_s", len(specs["h_s"]) - 2)]),
+                                   np.full(sp[0][0] - nh, s_relu[("c_ctx", len(specs["c_ctx"]) - 1)])])
         layers = []
         for i, (conv, spec) in enumerate(zip(convs, sp)):
             relu = spec[5]
             if i:
                 amax = max(abs(layers[-1].lo), abs(layers[-1].hi))
             else:                                # §5.3 input ranges
-                amax = {"g_a": 255, "h_a": YMAX, "g_s": YMAX,
-                        "h_s": t["h_a"][-1].hi if "h_a" in t else 0}[tn]
+                amax = {"g_a": 255, "h_a": YMAX, "g_s": YMAX, "c_ctx": YMAX,
+                        "h_s": t["h_a"][-1].hi if "h_a" in t else 0,
+                        "c_ep": max(t["h_s"][-2].hi, t["c_ctx"][-1].hi)
+                        if "c_ctx" in t else 0}[tn]
             bias_add = None
             mu = None if legacy_ptq else rec.in_mean((tn, i))
             if centered and tn == "g_a" and i == 0:
@@ -397,7 +416,7 @@ def build(model, images, name, test_model, centered=True, log=print,
                 s_out, lo, hi = s_y, -YMAX, YMAX
             elif tn == "h_a":
                 s_out, lo, hi = 1.0, None, None
-            elif tn == "h_s":
+            elif tn in ("h_s", "c_ep"):
                 s_out = np.concatenate([np.full(M, s_y),
                                         np.full(M, STEP / 2**KS)])
                 bias_add = np.concatenate([np.zeros(M), np.full(M, -L0)])
@@ -426,7 +445,7 @@ def build(model, images, name, test_model, centered=True, log=print,
                                       bias_add, mu)
             layers.append(layer)
             if relu:
-                s_in = s_out
+                s_in = s_relu[(tn, i)] = s_out
             elif tn == "h_a":
                 s_in = 1.0
         t[tn] = layers
@@ -448,8 +467,9 @@ def build(model, images, name, test_model, centered=True, log=print,
         if a.min() < 1 or a.max() > 2**28:
             raise SystemExit(f"{nm} out of 1..2^28 (s_y = {s_y:g}); SPEC §8.5")
 
-    m = intnet.Model(name, 1 if test_model else 0, M, NZ, YMAX, t, zt, NS, KS,
-                     gt, GQ, IGQ, LQ)
+    flags = (intnet.FLAG_TEST if test_model else 0) | \
+        (intnet.FLAG_CONTEXT if model.context else 0)
+    m = intnet.Model(name, flags, M, NZ, YMAX, t, zt, NS, KS, gt, GQ, IGQ, LQ)
     intnet.check_model(m)
     data = intnet.write_model(m)
     m = intnet.parse_model(data)          # every check of SPEC §8.6
@@ -459,8 +479,9 @@ def build(model, images, name, test_model, centered=True, log=print,
 
 def macs_per_pixel(m):
     total, rows = 0.0, []
-    for tn in intnet.TRANSFORMS:
-        r = {"g_a": 1.0, "h_a": 1 / 256, "h_s": 1 / 4096, "g_s": 1 / 256}[tn]
+    for tn in intnet.transforms_of(m):
+        r = {"g_a": 1.0, "h_a": 1 / 256, "h_s": 1 / 4096, "g_s": 1 / 256,
+             "c_ctx": 1 / 256, "c_ep": 1 / 256}[tn]
         for L in m.t[tn]:
             r /= L.stride ** 2
             macs = r * L.cout * L.k * L.k * L.cin
@@ -527,9 +548,16 @@ def int_codec(m, img, q):
     X = X.astype(np.int64)
     Y = intnet.run_transform(m, "g_a", X)
     Z = intnet.run_transform(m, "h_a", Y)
-    P = intnet.run_transform(m, "h_s", Z)
+    P, H = intnet.hyper_params(m, Z)
     MU, idx = intnet.entropy_params(m, P, q)
     S = intnet.quantize_latent(m, Y, MU, q)
+    if H is not None:                  # SPEC §6.1
+        A = intnet.anchors(*Y.shape[:2])[..., None]
+        YH = intnet.dequantize_latent(m, S, MU, q)
+        MU2, idx2 = intnet.entropy_params(
+            m, intnet.context_params(m, H, YH, A[..., 0]), q)
+        MU, idx = np.where(A, MU, MU2), np.where(A, idx, idx2)
+        S = intnet.quantize_latent(m, Y, MU, q)
     bits = sum(intnet.value_bits(m.zt[c], Z[..., c]) for c in range(m.NZ))
     for i in np.unique(idx):
         bits += intnet.value_bits(m.gt[i], S[idx == i])
@@ -572,12 +600,12 @@ def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
 def parse_act_bits(text):
     """--act-bits: "10" for every transform, or "g_s:10,g_a:9"."""
     if ":" not in text:
-        text = ",".join(f"{tn}:{text}" for tn in intnet.TRANSFORMS)
+        text = ",".join(f"{tn}:{text}" for tn in intnet.TRANSFORMS + intnet.CONTEXT)
     out = {}
     for part in text.split(","):
         tn, _, b = part.partition(":")
         # 1..15 bits: the outputs fit an i16 (SPEC §5.2)
-        if tn not in intnet.TRANSFORMS or not b.isdigit() or not 1 <= int(b) <= 15:
+        if tn not in intnet.TRANSFORMS + intnet.CONTEXT or not b.isdigit() or not 1 <= int(b) <= 15:
             raise SystemExit(f"--act-bits: bad entry '{part}' (transform:1..15)")
         out[tn] = int(b)
     return out

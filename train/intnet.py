@@ -157,6 +157,13 @@ def pixel_hash(rgb):
 MAGIC = b"DLICMDL\x00"
 NQ = 101
 TRANSFORMS = ("g_a", "h_a", "h_s", "g_s")
+CONTEXT = ("c_ctx", "c_ep")            # flags bit 1: checkerboard context
+FLAG_TEST, FLAG_CONTEXT = 1, 2
+
+
+def transforms_of(m):
+    """The transforms a model file holds, in file order (SPEC §8.1)."""
+    return TRANSFORMS + (CONTEXT if m.flags & FLAG_CONTEXT else ())
 
 
 @dataclass
@@ -215,12 +222,16 @@ class Model:
     extra: dict = field(default_factory=dict)
 
     def range_of(self, tname):
-        """Input range of a transform (SPEC §5.3)."""
+        """Input range of a transform (SPEC §5.3); c_ep's is the union of
+        its two parts' (h_s's hidden output and c_ctx's output)."""
         if tname == "g_a":
             return 0, 255
         if tname == "h_s":
             last = self.t["h_a"][-1]
             return last.lo, last.hi
+        if tname == "c_ep":
+            a, b = self.t["h_s"][-2], self.t["c_ctx"][-1]
+            return min(a.lo, b.lo), max(a.hi, b.hi)
         return -self.YMAX, self.YMAX
 
 
@@ -234,7 +245,7 @@ def write_model(m):
     out = [MAGIC, struct.pack("<HH", m.version, m.flags),
            struct.pack("<B", len(name)), name,
            struct.pack("<HHH", m.M, m.NZ, m.YMAX)]
-    for tn in TRANSFORMS:
+    for tn in transforms_of(m):
         layers = m.t[tn]
         out.append(struct.pack("<B", len(layers)))
         for L in layers:
@@ -295,7 +306,7 @@ def parse_model(data):
     version, flags = r.unpack("<HH")
     if version != 1:
         fail("BAD_MODEL", f"version {version}")
-    if flags & ~1:
+    if flags & ~(FLAG_TEST | FLAG_CONTEXT):
         fail("BAD_MODEL", f"flags {flags:#x}")
     (nlen,) = r.unpack("<B")
     name = r.take(nlen)
@@ -305,7 +316,7 @@ def parse_model(data):
     if M < 1 or NZ < 1 or not 1 <= YMAX <= 4095:
         fail("BAD_MODEL", f"M={M} NZ={NZ} YMAX={YMAX}")
     t = {}
-    for tn in TRANSFORMS:
+    for tn in TRANSFORMS + (CONTEXT if flags & FLAG_CONTEXT else ()):
         (nl,) = r.unpack("<B")
         if not 1 <= nl <= 16:
             fail("BAD_MODEL", f"{tn}: {nl} layers")
@@ -360,12 +371,19 @@ def check_model(m):
     def bad(msg):
         fail("BAD_MODEL", msg)
 
-    for tn in TRANSFORMS:
+    ctx = bool(m.flags & FLAG_CONTEXT)
+    if ctx:
+        hs = m.t["h_s"]
+        if len(hs) < 2 or hs[-1].shuffle != 1:
+            bad("h_s of a context model: at least 2 layers, the last without shuffle")
+    for tn in transforms_of(m):
         layers = m.t[tn]
         first, last = layers[0], layers[-1]
         strides = math.prod(L.stride for L in layers)
         shuffles = math.prod(L.shuffle for L in layers)
-        want_cin = {"g_a": 3, "h_a": m.M, "h_s": m.NZ, "g_s": m.M}[tn]
+        want_cin = {"g_a": 3, "h_a": m.M, "h_s": m.NZ, "g_s": m.M, "c_ctx": m.M,
+                    "c_ep": (m.t["h_s"][-1].cin + m.t["c_ctx"][-1].cout
+                             if ctx else 0)}[tn]
         if first.cin != want_cin:
             bad(f"{tn}: first cin {first.cin} != {want_cin}")
         for a, b in zip(layers, layers[1:]):
@@ -385,6 +403,10 @@ def check_model(m):
                             or last.hi != 255 or strides != 1
                             or shuffles != 16):
             bad("g_s shape")
+        if tn in CONTEXT and (strides != 1 or shuffles != 1):
+            bad(f"{tn}: strides and shuffles must be 1")
+        if tn == "c_ep" and last.cout != 2 * m.M:
+            bad("c_ep shape")
         ilo, ihi = m.range_of(tn)
         for L in layers:
             L.ilo, L.ihi = ilo, ihi
@@ -460,6 +482,48 @@ def dequantize_latent(m, S, MU, q):
 def quantize_latent(m, Y, MU, q):
     """SPEC §6, encoder side: S."""
     return rshr((Y - MU) * m.GQ[q], 16)
+
+
+def anchors(h, w):
+    """SPEC §6.1: the checkerboard's anchors, (y + x) even."""
+    return (np.add.outer(np.arange(h), np.arange(w)) % 2) == 0
+
+
+def context_lag(m):
+    """SPEC §7.4: rows between an anchor row and the non-anchor row coded
+    after it, the vertical reach of c_ep after c_ctx."""
+    return sum((L.k - 1) // 2 for tn in CONTEXT for L in m.t[tn])
+
+
+def context_params(m, H, YH, A):
+    """SPEC §6.1: c_ep's P for the non-anchors, from h_s's hidden output H
+    and the latent YH, of which only the anchors A are read."""
+    C = run_transform(m, "c_ctx", np.where(A[..., None], YH, 0))
+    return run_transform(m, "c_ep", np.concatenate([H, C], axis=2))
+
+
+def hyper_params(m, Z):
+    """h_s on Z: (P, H), H the input of its last layer (None without a
+    context)."""
+    if not m.flags & FLAG_CONTEXT:
+        return run_transform(m, "h_s", Z), None
+    H = Z
+    for L in m.t["h_s"][:-1]:
+        H = run_layer(H, L)
+    return run_layer(H, m.t["h_s"][-1]), H
+
+
+def latent_order(m, h, w):
+    """SPEC §7.4: the (y, x) positions of the latent in coding order."""
+    if not m.flags & FLAG_CONTEXT:
+        return [(y, x) for y in range(h) for x in range(w)]
+    R, out = context_lag(m), []
+    for t in range(h + R):
+        if t < h:
+            out += [(t, x) for x in range(t % 2, w, 2)]
+        if t >= R:
+            out += [(t - R, x) for x in range((t - R + 1) % 2, w, 2)]
+    return out
 
 
 # ------------------------------------------------------------ range coder
@@ -636,19 +700,25 @@ def encode_image(m, img, q=75, colour=None, ancillary=()):
     X = img[yy][:, xx].astype(np.int64)
     Y = run_transform(m, "g_a", X)
     Z = run_transform(m, "h_a", Y)
-    P = run_transform(m, "h_s", Z)
+    P, H = hyper_params(m, Z)
     MU, idx = entropy_params(m, P, q)
     S = quantize_latent(m, Y, MU, q)
+    if H is not None:                   # §6.1: non-anchors from c_ep
+        A = anchors(*Y.shape[:2])
+        MU2, idx2 = entropy_params(m, context_params(
+            m, H, dequantize_latent(m, S, MU, q), A), q)
+        S2 = quantize_latent(m, Y, MU2, q)
+        S = np.where(A[..., None], S, S2)
+        idx = np.where(A[..., None], idx, idx2)
     ez = RangeEncoder()
     for y in range(Z.shape[0]):
         for x in range(Z.shape[1]):
             for c in range(m.NZ):
                 ez.value(m.zt[c], int(Z[y, x, c]))
     ey = RangeEncoder()
-    for y in range(S.shape[0]):
-        for x in range(S.shape[1]):
-            for c in range(m.M):
-                ey.value(m.gt[idx[y, x, c]], int(S[y, x, c]))
+    for y, x in latent_order(m, *S.shape[:2]):
+        for c in range(m.M):
+            ey.value(m.gt[idx[y, x, c]], int(S[y, x, c]))
     head = struct.pack("<BBHIIBBBBQ", 1, 0, 0, w, h, colour, 8, q, 0, m.id)
     parts = [SIGNATURE, chunk("HEAD", head)]
     parts += [chunk(t, p) for t, p in ancillary]

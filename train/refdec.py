@@ -24,8 +24,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from intnet import (SIGNATURE, DlicError, RangeDecoder, dequantize_latent,  # noqa: E402
-                    entropy_params, fail, padded_size, parse_model,
+from intnet import (SIGNATURE, DlicError, RangeDecoder, anchors,  # noqa: E402
+                    context_params, dequantize_latent, entropy_params, fail,
+                    hyper_params, latent_order, padded_size, parse_model,
                     pixel_hash, run_transform, xxh32)
 
 DEFAULT_MODEL = os.path.join(HERE, "..", "weights", "default.dlicm")
@@ -128,14 +129,22 @@ def decode(data, m):
     rd.finish()
 
     # §6, §7.4: entropy parameters, then the latent
-    P = run_transform(m, "h_s", Z)
+    P, H = hyper_params(m, Z)
     MU, idx = entropy_params(m, P, q)
     rd = RangeDecoder(crit["YLAT"])
-    S = np.zeros((Hp // 16, Wp // 16, m.M), np.int64)
-    for y in range(Hp // 16):
-        for x in range(Wp // 16):
-            for c in range(m.M):
-                S[y, x, c] = rd.value(m.gt[idx[y, x, c]])
+    yh, yw = Hp // 16, Wp // 16
+    S = np.zeros((yh, yw, m.M), np.int64)
+    A = anchors(yh, yw)
+    done = -1                          # non-anchor rows with c_ep's MU, idx
+    for y, x in latent_order(m, yh, yw):
+        if H is not None and not A[y, x] and y > done:   # §6.1: its anchors are in S
+            YH = dequantize_latent(m, S, MU, q)
+            MU2, idx2 = entropy_params(m, context_params(m, H, YH, A), q)
+            MU = np.where(A[..., None], MU, MU2)
+            idx = np.where(A[..., None], idx, idx2)
+            done = y
+        for c in range(m.M):
+            S[y, x, c] = rd.value(m.gt[idx[y, x, c]])
     rd.finish()
     YH = dequantize_latent(m, S, MU, q)
 
