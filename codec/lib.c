@@ -104,20 +104,24 @@ unsigned dlic_model_hyper_channels(const dlic_model *model) { return model ? mod
 
 unsigned dlic_model_layer_count(const dlic_model *model, int transform)
 {
-    if (!model || transform < DLIC_G_A || transform > DLIC_G_S)
+    if (!model || transform < DLIC_G_A || transform >= (int)dlic_model_ntransforms(model))
         return 0;
     return model->t[transform].nlayers;
 }
 
 /* Linear resolution of each transform's input relative to the padded
- * image (SPEC §5.3): g_a 1, h_a 1/16, h_s 1/64, g_s 1/16. */
-static const double input_scale[4] = { 1.0, 1.0 / 16, 1.0 / 64, 1.0 / 16 };
+ * image (SPEC §5.3, §6.1): g_a 1, h_a 1/16, h_s 1/64, g_s, c_ctx and c_ep
+ * 1/16. */
+static const double input_scale[DLIC_MODEL_MAX_TRANSFORMS] = {
+    1.0, 1.0 / 16, 1.0 / 64, 1.0 / 16, 1.0 / 16, 1.0 / 16,
+};
 
 int dlic_model_layer(const dlic_model *model, int transform, unsigned index,
                      dlic_layer_info *info)
 {
     DLIC_CHECK(!model || !info, DLIC_ERR_INVALID_ARG);
-    DLIC_CHECK(transform < DLIC_G_A || transform > DLIC_G_S, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(transform < DLIC_G_A || transform >= (int)dlic_model_ntransforms(model),
+               DLIC_ERR_INVALID_ARG);
     const dlic_transform *t = &model->t[transform];
     DLIC_CHECK(index >= t->nlayers, DLIC_ERR_INVALID_ARG);
     double scale = input_scale[transform];

@@ -34,7 +34,7 @@ typedef struct layer_raw {
 } layer_raw;
 
 typedef struct parse_state {
-    layer_raw raw[4][DLIC_MODEL_MAX_LAYERS];
+    layer_raw raw[DLIC_MODEL_MAX_TRANSFORMS][DLIC_MODEL_MAX_LAYERS];
     const uint8_t *tables;      /* ZT, then NS, KS, GT */
     const uint8_t *quality;     /* the GQ/IGQ/LQ rows */
     size_t freq_total;          /* sum of nv + 1 over all tables */
@@ -113,18 +113,23 @@ static unsigned out_channels(const dlic_layer *L)
     return L->cout / (L->shuffle * L->shuffle);
 }
 
+/* Product of the strides and of the shuffle factors of t. */
+static void factors(const dlic_transform *t, unsigned *stride, unsigned *shuffle)
+{
+    *stride = *shuffle = 1;
+    for (unsigned i = 0; i < t->nlayers; i++) {
+        *stride *= t->layer[i].stride;
+        *shuffle *= t->layer[i].shuffle;
+    }
+}
+
 /* SPEC §8.3, the rules beyond the cin chain checked above. Shuffles in g_a
  * or h_a, or strides in h_s or g_s, would break the sizes of SPEC §3.2. */
 static int check_shapes(const struct dlic_model *m)
 {
-    unsigned stride[4], shuffle[4];
-    for (int t = 0; t < 4; t++) {
-        stride[t] = shuffle[t] = 1;
-        for (unsigned i = 0; i < m->t[t].nlayers; i++) {
-            stride[t] *= m->t[t].layer[i].stride;
-            shuffle[t] *= m->t[t].layer[i].shuffle;
-        }
-    }
+    unsigned stride[DLIC_MODEL_MAX_TRANSFORMS], shuffle[DLIC_MODEL_MAX_TRANSFORMS];
+    for (unsigned t = 0; t < dlic_model_ntransforms(m); t++)
+        factors(&m->t[t], &stride[t], &shuffle[t]);
     const dlic_layer *ga = &m->t[0].layer[m->t[0].nlayers - 1];
     const dlic_layer *ha = &m->t[1].layer[m->t[1].nlayers - 1];
     const dlic_layer *hs = &m->t[2].layer[m->t[2].nlayers - 1];
@@ -135,7 +140,32 @@ static int check_shapes(const struct dlic_model *m)
     BAD(stride[2] != 1 || shuffle[2] != 4 || out_channels(hs) != 2u * m->M);
     BAD(stride[3] != 1 || shuffle[3] != 16 || out_channels(gs) != 3);
     BAD(gs->lo != 0 || gs->hi != 255);
+    if (dlic_model_has_context(m)) {
+        const dlic_transform *ep = &m->t[DLIC_C_EP];
+        BAD(stride[DLIC_C_CTX] != 1 || shuffle[DLIC_C_CTX] != 1);
+        BAD(stride[DLIC_C_EP] != 1 || shuffle[DLIC_C_EP] != 1);
+        BAD(ep->layer[ep->nlayers - 1].cout != 2u * m->M);
+    }
     return DLIC_OK;
+}
+
+/* SPEC §8.1, §8.3, §6.1: c_ctx on YA, c_ep on H ++ C, whose input range
+ * holds both parts' ranges. h_s's shape is checked first: its hidden
+ * layer sizes c_ep's input. */
+static int check_context(reader *r, struct dlic_model *m, parse_state *ps)
+{
+    const dlic_transform *hs = &m->t[DLIC_H_S];
+    BAD(hs->nlayers < 2 || hs->layer[hs->nlayers - 1].shuffle != 1);
+    const int ymax = m->YMAX;
+    DLIC_TRY(check_transform(r, &m->t[DLIC_C_CTX], ps->raw[DLIC_C_CTX], m->M,
+                             -ymax, ymax, &ps->couts));
+    const dlic_layer *hid = &hs->layer[hs->nlayers - 2];
+    const dlic_layer *ctx = &m->t[DLIC_C_CTX].layer[m->t[DLIC_C_CTX].nlayers - 1];
+    const int lo = hid->lo < ctx->lo ? hid->lo : ctx->lo;
+    const int hi = hid->hi > ctx->hi ? hid->hi : ctx->hi;
+    return check_transform(r, &m->t[DLIC_C_EP], ps->raw[DLIC_C_EP],
+                           (unsigned)hs->layer[hs->nlayers - 1].cin + ctx->cout, lo, hi,
+                           &ps->couts);
 }
 
 /* SPEC §8.4; adds nv + 1 to *freq_total. */
@@ -170,7 +200,8 @@ static int check_file(struct dlic_model *m, const uint8_t *data, size_t size,
     BAD(!h || memcmp(h, model_magic, 8));
     m->version = dlic_rd16(h + 8);
     m->flags = dlic_rd16(h + 10);
-    BAD(m->version != 1 || (m->flags & ~1u));
+    BAD(m->version != 1 ||
+        (m->flags & ~(DLIC_MODEL_FLAG_TEST | DLIC_MODEL_FLAG_CONTEXT)));
     unsigned name_len = h[12];
     const uint8_t *name = take(&r, name_len);
     BAD(!name);
@@ -195,6 +226,8 @@ static int check_file(struct dlic_model *m, const uint8_t *data, size_t size,
                              &ps->couts));
     DLIC_TRY(check_transform(&r, &m->t[3], ps->raw[3], m->M, -ymax, ymax,
                              &ps->couts));
+    if (dlic_model_has_context(m))
+        DLIC_TRY(check_context(&r, m, ps));
     DLIC_TRY(check_shapes(m));
 
     ps->tables = r.p;
@@ -255,7 +288,7 @@ static const uint8_t *fill_table(const uint8_t *p, dlic_table *t, arena *a)
 
 static void fill(struct dlic_model *m, const parse_state *ps, arena *a)
 {
-    for (int t = 0; t < 4; t++) {
+    for (unsigned t = 0; t < dlic_model_ntransforms(m); t++) {
         for (unsigned i = 0; i < m->t[t].nlayers; i++) {
             dlic_layer *L = &m->t[t].layer[i];
             const layer_raw *raw = &ps->raw[t][i];
@@ -297,7 +330,7 @@ static int arena_size(const struct dlic_model *m, const parse_state *ps,
                       size_t *total)
 {
     size_t ntab = (size_t)m->NZ + m->NS, nlayers = 0, s = 0, t;
-    for (int i = 0; i < 4; i++)
+    for (unsigned i = 0; i < dlic_model_ntransforms(m); i++)
         nlayers += m->t[i].nlayers;
     int bad = dlic_mul_size(ps->couts, 9, &s);
     /* Per table: freq and cdf pieces hold nv+1 and nv+2 items; 16 bytes

@@ -7,6 +7,10 @@
 
 #define DLIC_MODEL_MAX_LAYERS 16
 #define DLIC_NQ 101
+#define DLIC_MODEL_MAX_TRANSFORMS 6     /* g_a, h_a, h_s, g_s, c_ctx, c_ep */
+
+#define DLIC_MODEL_FLAG_TEST 1u
+#define DLIC_MODEL_FLAG_CONTEXT 2u      /* checkerboard context (SPEC §6.1) */
 
 typedef struct dlic_layer {
     uint16_t cin, cout;
@@ -37,7 +41,8 @@ struct dlic_model {
     uint16_t version, flags;
     char name[256];
     uint16_t M, NZ, YMAX;
-    dlic_transform t[4];     /* enum dlic_transform order */
+    dlic_transform t[DLIC_MODEL_MAX_TRANSFORMS];  /* enum dlic_transform
+                                order; c_ctx and c_ep only with a context */
     dlic_table *zt;          /* [NZ] */
     uint16_t NS;
     uint8_t KS;
@@ -49,6 +54,17 @@ struct dlic_model {
     void *alloc;             /* one allocation holding the arrays above */
     int is_static;
 };
+
+/* Transforms the model holds: 4, or 6 with a checkerboard context. */
+static inline unsigned dlic_model_ntransforms(const struct dlic_model *m)
+{
+    return m->flags & DLIC_MODEL_FLAG_CONTEXT ? 6 : 4;
+}
+
+static inline int dlic_model_has_context(const struct dlic_model *m)
+{
+    return (m->flags & DLIC_MODEL_FLAG_CONTEXT) != 0;
+}
 
 /* Parse and check (SPEC §8.6). data must stay valid for the model's life
  * when copy == 0. Returns a dlic_error. */

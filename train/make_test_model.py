@@ -2,6 +2,7 @@
 """Build weights/dlic-test.dlicm: the deterministic, untrained test model.
 
     /usr/bin/python3 train/make_test_model.py [-o weights/dlic-test.dlicm]
+    /usr/bin/python3 train/make_test_model.py --context [-o weights/dlic-test-cb.dlicm]
 
 DLIC(N=16, M=16) from model.py with torch.manual_seed(0) initial weights,
 conditioned by condition() so that streams exercise every part of the
@@ -9,6 +10,12 @@ decoder, exported by export.py's code path (SPEC §8) with calibration on
 synthetic images, flag bit 0 (test model) set, name "dlic-test-model".  The same
 bytes are written to weights/default.dlicm, the model the library embeds
 until trained weights exist.
+
+--context builds weights/dlic-test-cb.dlicm instead, the test model with a
+checkerboard context (SPEC §6.1, flags 3, name "dlic-test-cb"): the recipe
+of context_model() (test_arch.py uses it too), with 12-bit ReLU outputs
+in every transform so that the kernels' i16 paths run, c_ep's 1x1 layer
+included.  It is never written to default.dlicm.
 
 The committed file is what tests and conformance streams rely on; it
 depends on model.py's parameter order and on torch's initialisation, so
@@ -23,7 +30,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import export  # noqa: E402
-from model import DLIC  # noqa: E402
+import intnet  # noqa: E402
+from model import DLIC, add_context  # noqa: E402
 
 WEIGHTS = os.path.join(HERE, "..", "weights")
 
@@ -81,24 +89,52 @@ def make():
                         centered=False, legacy_ptq=True)
 
 
+def context_model(seed=2):
+    """A small conditioned model with a checkerboard context that matters:
+    c_ep's weights on c_ctx are random, so the non-anchors' parameters
+    differ from h_s's."""
+    torch.manual_seed(seed)
+    base = DLIC(N=16, M=16).eval()
+    images = export.synthetic_images(n=4, h=96, w=128)
+    condition(base, images)
+    cb = add_context(base).eval()
+    with torch.no_grad():
+        w = cb.c_ep.convs[-1].weight
+        w[:, 16:] = torch.randn(w[:, 16:].shape) * w[:, :16].std()
+    return cb, images
+
+
+def make_context():
+    cb, images = context_model()
+    bits = {tn: 12 for tn in intnet.TRANSFORMS + intnet.CONTEXT}
+    return export.build(cb, images, "dlic-test-cb", test_model=True,
+                        centered=False, act_bits=bits)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-o", "--output", default=os.path.join(WEIGHTS, "dlic-test.dlicm"))
+    ap.add_argument("-o", "--output")
+    ap.add_argument("--context", action="store_true",
+                    help="the checkerboard context test model (dlic-test-cb.dlicm; "
+                    "implies --no-default)")
     ap.add_argument("--no-default", action="store_true",
                     help="do not also write weights/default.dlicm")
     ap.add_argument("--check", action="store_true",
                     help="only rebuild in memory and compare with OUTPUT")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    data, m = make()
+    if not a.output:
+        a.output = os.path.join(WEIGHTS, "dlic-test-cb.dlicm" if a.context
+                                else "dlic-test.dlicm")
+    data, m = make_context() if a.context else make()
     if a.check:
         with open(a.output, "rb") as f:
             same = f.read() == data
         print(f"{os.path.normpath(a.output)}: "
               + ("reproduced exactly" if same else "DIFFERS from a rebuild"))
         return 0 if same else 1
-    outs = [a.output] + ([] if a.no_default else
+    outs = [a.output] + ([] if a.no_default or a.context else
                          [os.path.join(WEIGHTS, "default.dlicm")])
     for path in outs:
         with open(path, "wb") as f:

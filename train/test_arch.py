@@ -136,18 +136,9 @@ def test_context():
 
 
 def context_model(seed=2):
-    """A small conditioned model with a checkerboard context that matters:
-    c_ep's weights on c_ctx are random, so the non-anchors' parameters
-    differ from h_s's."""
-    torch.manual_seed(seed)
-    base = DLIC(N=16, M=16).eval()
-    images = export.synthetic_images(n=4, h=96, w=128)
-    make_test_model.condition(base, images)
-    cb = add_context(base).eval()
-    with torch.no_grad():
-        w = cb.c_ep.convs[-1].weight
-        w[:, 16:] = torch.randn(w[:, 16:].shape) * w[:, :16].std()
-    return cb, images
+    """make_test_model.context_model(): a small conditioned model with a
+    checkerboard context that matters."""
+    return make_test_model.context_model(seed)
 
 
 def test_context_int():

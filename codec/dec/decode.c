@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "codec/common/common.h"
+#include "codec/common/latent.h"
+#include "codec/dec/cbdec.h"
 #include "codec/dec/decode.h"
 #include "codec/entropy/rangecoder.h"
 #include "format/container.h"
@@ -32,14 +34,18 @@ static int plan(const dlic_nn_exec *x, const dlic_dec_params *p, const dlic_head
     if (!p->max_memory)
         return DLIC_OK;
     size_t zb, ob, need = 0;
-    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], s->zh, s->zw, &wc, &kc));
+    kc = 0;
+    if (dlic_model_has_context(m))      /* h_s, c_ctx, c_ep and their rows */
+        DLIC_TRY(dlic_cbdec_memory(x, m, s->zh, s->zw, &wc));
+    else
+        DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], s->zh, s->zw, &wc, &kc));
     DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_G_S], s->yh, s->yw, &wd, &kd));
     DLIC_TRY(dlic_tensor_bytes(s->zh, s->zw, m->NZ, &zb));
     DLIC_TRY(dlic_tensor_bytes(h->height, h->width, 3, &ob));
     ob /= 2;   /* 8-bit output */
-    /* h_s, the latent decoding and g_s run as one row pipeline (decode_y):
-     * live are Z, the buffers and packed weights of both transforms and the
-     * output. */
+    /* h_s, the latent decoding and g_s run as one row pipeline (decode_y,
+     * or cbdec.c with a context): live are Z, the buffers and packed
+     * weights of the transforms and the output. */
     const size_t live[6] = { zb, wc, kc, wd, kd, ob };
     for (unsigned i = 0; i < 6; i++)
         DLIC_CHECK(dlic_add_size(need, live[i], &need), DLIC_ERR_LIMIT);
@@ -111,12 +117,8 @@ static int decode_y(void *opaque, size_t y, size_t n, const int16_t *P)
         const int16_t *p = P + i * 2 * M;
         int16_t *yh = s->yh + i * M;
         for (unsigned c = 0; c < M; c++) {
-            int64_t idx = dlic_rshr64((int64_t)p[M + c] + s->lq[c], m->KS);
-            idx = idx < 0 ? 0 : idx > m->NS - 1 ? m->NS - 1 : idx;
-            int32_t v = dlic_rc_dec_value(&s->d, &m->gt[idx]);
-            /* |S| < 2^31 and IGQ <= 2^28: the product fits an i64. */
-            int64_t r = p[c] + dlic_rshr64((int64_t)v * s->igq[c], 16);
-            yh[c] = (int16_t)dlic_clamp32(r, -ymax, ymax);
+            const int32_t v = dlic_rc_dec_value(&s->d, &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])]);
+            yh[c] = dlic_latent_dequantize(p[c], v, s->igq[c], ymax);
         }
         if ((i + 1) % s->yw == 0)
             DLIC_CHECK(s->d.error, s->d.error);   /* sticky: once per row is enough */
@@ -196,6 +198,8 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
 
     x->done = 0;
     x->total = m->t[DLIC_H_S].nlayers + m->t[DLIC_G_S].nlayers + 2;
+    if (dlic_model_has_context(m))
+        x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
     if (x->progress)
         x->progress(x->opaque, 0);
 
@@ -211,19 +215,22 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
         .m = m, .x = x, .igq = m->igq + (size_t)h->quality * m->M,
         .lq = m->lq + (size_t)h->quality * m->M, .yw = s.yw, .yh_rows = s.yh,
     };
+    dlic_cbdec *cb = NULL;      /* SPEC §6.1 models: the latent comes from here */
     int r = alloc_tensor(&Z, s.zh, s.zw, m->NZ);
-    if (!r && !(r = decode_z(m, c.zlat, c.zlat_size, &Z))) {
+    if (!r && !(r = decode_z(m, c.zlat, c.zlat_size, &Z)))
         dlic_nn_progress(x);
-        r = dlic_rc_dec_init(&yd.d, c.ylat, c.ylat_size);
-    }
-    if (!r)
+    if (!r && dlic_model_has_context(m))
+        r = dlic_cbdec_open(&cb, x, m, &Z, h->quality, c.ylat, c.ylat_size);
+    else if (!r && !(r = dlic_rc_dec_init(&yd.d, c.ylat, c.ylat_size)))
         r = dlic_nn_stream_open(&yd.hs, x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z,
                                 decode_y, &yd);
     if (!r && !(pic->data = malloc(bytes)))
         r = DLIC_ERR_NOMEM;
     if (!r)
-        r = dlic_transform_stream(x, &m->t[DLIC_G_S], s.yh, s.yw, get_yh, &yd,
+        r = dlic_transform_stream(x, &m->t[DLIC_G_S], s.yh, s.yw,
+                                  cb ? dlic_cbdec_get_yh : get_yh, cb ? (void *)cb : &yd,
                                   store_pixels, pic);
+    dlic_cbdec_close(&cb);
     dlic_nn_stream_close(&yd.hs);
     free(yd.yh);
     free(Z.data);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "codec/common/common.h"
+#include "codec/common/latent.h"
 #include "codec/enc/encode.h"
 #include "codec/entropy/rangecoder.h"
 #include "format/container.h"
@@ -89,13 +90,9 @@ static int code_y(void *opaque, size_t y0, size_t n, const int16_t *P)
     const size_t first = y0 * s->Y->w, count = n * s->Y->w;
     for (size_t i = 0; i < count; i++) {
         const int16_t *y = s->Y->data + (first + i) * M, *p = P + i * 2 * M;
-        for (unsigned c = 0; c < M; c++) {
-            int64_t idx = dlic_rshr64((int64_t)p[M + c] + s->lq[c], m->KS);
-            idx = idx < 0 ? 0 : idx > m->NS - 1 ? m->NS - 1 : idx;
-            /* |Y - MU| < 2^16 and GQ <= 2^28, so |S| < 2^28. */
-            int64_t v = dlic_rshr64((int64_t)(y[c] - p[c]) * s->gq[c], 16);
-            dlic_rc_enc_value(&s->e, &m->gt[idx], (int32_t)v);
-        }
+        for (unsigned c = 0; c < M; c++)
+            dlic_rc_enc_value(&s->e, &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])],
+                              dlic_latent_quantize(y[c], p[c], s->gq[c]));
     }
     return DLIC_OK;
 }

@@ -14,7 +14,7 @@ struct dlic_nn_engine {
     const dlic_nn_dsp *dsp;
     const struct dlic_model *model;
     dlic_pool *pool;
-    void *packed[4][DLIC_MODEL_MAX_LAYERS];
+    void *packed[DLIC_MODEL_MAX_TRANSFORMS][DLIC_MODEL_MAX_LAYERS];
     void *cache[CACHE_SLOTS];
     size_t cache_size[CACHE_SLOTS];
 };
@@ -80,7 +80,7 @@ void dlic_nn_engine_close(dlic_nn_engine **e)
     if (!e || !*e)
         return;
     dlic_pool_close(&(*e)->pool);
-    for (unsigned i = 0; i < 4; i++)
+    for (unsigned i = 0; i < DLIC_MODEL_MAX_TRANSFORMS; i++)
         for (unsigned j = 0; j < DLIC_MODEL_MAX_LAYERS; j++)
             free((*e)->packed[i][j]);
     for (unsigned i = 0; i < CACHE_SLOTS; i++)
@@ -109,21 +109,32 @@ int dlic_nn_packed_bytes(const dlic_nn_dsp *dsp, const dlic_transform *t, size_t
     return DLIC_OK;
 }
 
+/* The engine's cache slot of layer l when l is one of its model's layers,
+ * else NULL. A layer is known by its weights, which lie at one place in
+ * the model file, so a transform made of some of a model transform's
+ * layers (the decoder splits h_s for SPEC §6.1) shares their slots. */
+static void **cache_slot(dlic_nn_engine *e, const dlic_layer *l)
+{
+    if (!e || !e->model)
+        return NULL;
+    for (unsigned t = 0; t < dlic_model_ntransforms(e->model); t++)
+        for (unsigned i = 0; i < e->model->t[t].nlayers; i++)
+            if (e->model->t[t].layer[i].w == l->w)
+                return &e->packed[t][i];
+    return NULL;
+}
+
 int dlic_nn_get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp,
                        const dlic_transform *t, const void **packed, void **own)
 {
-    void **cache = NULL;
-    if (e && e->model)
-        for (unsigned i = 0; i < 4; i++)
-            if (t == &e->model->t[i])
-                cache = e->packed[i];
     for (unsigned i = 0; i < t->nlayers; i++) {
         own[i] = NULL;
         packed[i] = NULL;
-        if (!dsp->pack)
-            continue;
-        if (cache && cache[i]) {
-            packed[i] = cache[i];
+    }
+    for (unsigned i = 0; i < t->nlayers && dsp->pack; i++) {
+        void **slot = cache_slot(e, &t->layer[i]);
+        if (slot && *slot) {
+            packed[i] = *slot;
             continue;
         }
         size_t n;
@@ -131,8 +142,8 @@ int dlic_nn_get_packed(dlic_nn_engine *e, const dlic_nn_dsp *dsp,
         void *p = alloc64(n);
         DLIC_CHECK(!p, DLIC_ERR_NOMEM);
         dsp->pack(&t->layer[i], p);
-        if (cache)
-            cache[i] = p;
+        if (slot)
+            *slot = p;
         else
             own[i] = p;
         packed[i] = p;

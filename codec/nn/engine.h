@@ -21,7 +21,9 @@ void *dlic_nn_get_block(dlic_nn_engine *e, size_t n);
 void dlic_nn_put_block(dlic_nn_engine *e, void *p, size_t n);
 
 /* Packed weights of every layer of t in packed[] (all NULL when dsp does
- * not pack): the engine's cached copy when t belongs to its model, else
+ * not pack): the engine's cached copy of each layer of its model (known
+ * by its weights, so a transform of some of a model transform's layers
+ * shares the cache), else
  * fresh copies also listed in own[], which the caller frees (own[i] is
  * NULL otherwise). DLIC_ERR_NOMEM or DLIC_ERR_LIMIT on failure, with own[]
  * holding what was made so far. */

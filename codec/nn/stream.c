@@ -219,6 +219,17 @@ int dlic_transform_memory(const dlic_nn_exec *x, const dlic_transform *t,
     return dlic_nn_packed_bytes(x->dsp, t, packed);
 }
 
+int dlic_transform_step_rows(const dlic_nn_exec *x, const dlic_transform *t,
+                             size_t h, size_t w, size_t *rows)
+{
+    dlic_plan P;
+    DLIC_TRY(stream_plan(x, t, h, w, &P));
+    const dlic_lplan *last = &P.L[t->nlayers - 1];
+    DLIC_CHECK(dlic_mul_size(last->chunk, t->layer[t->nlayers - 1].shuffle, rows),
+               DLIC_ERR_LIMIT);
+    return DLIC_OK;
+}
+
 int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transform *t,
                         size_t h, size_t w, dlic_get_row get_row, void *get_opaque,
                         dlic_put_rows put_rows, void *put_opaque)
@@ -276,6 +287,18 @@ int dlic_nn_stream_pull(dlic_nn_stream *R, size_t rows)
         target = last->ho;
     else
         target = (target + last->chunk - 1) / last->chunk * last->chunk;
+    return R->err = produce(R, R->P.n - 1, target);
+}
+
+int dlic_nn_stream_pull_exact(dlic_nn_stream *R, size_t rows)
+{
+    if (R->err)
+        return R->err;
+    const dlic_lplan *last = &R->P.L[R->P.n - 1];
+    const unsigned sh = R->S[R->P.n - 1].l->shuffle;
+    size_t target = rows / sh + (rows % sh != 0);
+    if (target > last->ho)
+        target = last->ho;
     return R->err = produce(R, R->P.n - 1, target);
 }
 

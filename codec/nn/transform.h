@@ -59,6 +59,12 @@ int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
 int dlic_transform_memory(const dlic_nn_exec *x, const dlic_transform *t,
                           size_t h, size_t w, size_t *work, size_t *packed);
 
+/* Output rows that one step of a stream of t on an h x w input run by x
+ * makes (what dlic_nn_stream_pull() may compute beyond the rows asked
+ * for). DLIC_ERR_INVALID_ARG or DLIC_ERR_LIMIT as dlic_transform_memory(). */
+int dlic_transform_step_rows(const dlic_nn_exec *x, const dlic_transform *t,
+                             size_t h, size_t w, size_t *rows);
+
 /* Streaming form: input rows are asked for in order, 0 to h - 1, each
  * written by get_row into a w x cin buffer; output rows are handed to
  * put_rows in order, n rows of ow x oc at a time. Memory grows with the
@@ -79,6 +85,12 @@ int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transfor
                         size_t h, size_t w, dlic_get_row get_row, void *get_opaque,
                         dlic_put_rows put_rows, void *put_opaque);
 int dlic_nn_stream_pull(dlic_nn_stream *s, size_t rows);
+/* The same without rounding up to whole steps: every layer computes only
+ * the rows that `rows` output rows need, so get_row is asked for no input
+ * row beyond their reach. For a consumer whose input rows depend on the
+ * output (the checkerboard context of SPEC §6.1: c_ep's rows decide which
+ * anchors can be decoded next). */
+int dlic_nn_stream_pull_exact(dlic_nn_stream *s, size_t rows);
 void dlic_nn_stream_close(dlic_nn_stream **s);
 
 /* out = t(in), through dlic_transform_stream(). in->c must equal the first

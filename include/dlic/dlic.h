@@ -78,7 +78,10 @@ DLIC_API uint64_t dlic_model_id(const dlic_model *model);       /* SPEC §8 */
 DLIC_API const char *dlic_model_name(const dlic_model *model);
 DLIC_API int dlic_model_is_test(const dlic_model *model);        /* flags bit 0 */
 
-enum dlic_transform { DLIC_G_A = 0, DLIC_H_A = 1, DLIC_H_S = 2, DLIC_G_S = 3 };
+/* c_ctx and c_ep: the checkerboard context (SPEC §6.1); a model without
+ * one has no layers in them. */
+enum dlic_transform { DLIC_G_A = 0, DLIC_H_A = 1, DLIC_H_S = 2, DLIC_G_S = 3,
+                      DLIC_C_CTX = 4, DLIC_C_EP = 5 };
 
 typedef struct dlic_layer_info {
     unsigned cin, cout, k, stride, shuffle;
