@@ -66,6 +66,16 @@ static inline int dlic_model_has_context(const struct dlic_model *m)
     return (m->flags & DLIC_MODEL_FLAG_CONTEXT) != 0;
 }
 
+/* SPEC §7.4: R, the sum of (k - 1) / 2 over the layers of c_ctx and c_ep
+ * (0 without a context). */
+size_t dlic_model_context_lag(const struct dlic_model *m);
+
+/* h_s as its hidden layers (body: their output is H of SPEC §6.1) and its
+ * last layer (last: P from H). The layers are copies that share the
+ * model's weights. h_s must have at least 2 layers (a context model). */
+void dlic_model_split_hs(const struct dlic_model *m, dlic_transform *body,
+                         dlic_transform *last);
+
 /* Parse and check (SPEC §8.6). data must stay valid for the model's life
  * when copy == 0. Returns a dlic_error. */
 int dlic_model_parse(struct dlic_model *m, const uint8_t *data, size_t size,

@@ -204,28 +204,6 @@ static int tensor_row(void *opaque, size_t y, int16_t *row)
     return DLIC_OK;
 }
 
-/* SPEC §7.4: R, the rows of anchors a row of Q reads below itself. */
-static size_t context_lag(const struct dlic_model *m)
-{
-    size_t r = 0;
-    for (unsigned t = DLIC_C_CTX; t <= DLIC_C_EP; t++)
-        for (unsigned i = 0; i < m->t[t].nlayers; i++)
-            r += (m->t[t].layer[i].k - 1u) / 2;
-    return r;
-}
-
-/* h_s as its hidden layers and its last layer (SPEC §6.1: H and P). */
-static void split_hs(const struct dlic_model *m, dlic_transform *body, dlic_transform *last)
-{
-    const dlic_transform *hs = &m->t[DLIC_H_S];
-    memset(body, 0, sizeof(*body));
-    memset(last, 0, sizeof(*last));
-    body->nlayers = hs->nlayers - 1;
-    memcpy(body->layer, hs->layer, body->nlayers * sizeof(dlic_layer));
-    last->nlayers = 1;
-    last->layer[0] = hs->layer[hs->nlayers - 1];
-}
-
 /* Window bounds (see the comment at the top): a stream pulled in whole
  * steps runs at most one step ahead of what is asked, H is asked for by
  * hsl up to a step of P ahead of step t and by ep from R rows behind it. */
@@ -238,7 +216,7 @@ static int window_sizes(const dlic_nn_exec *x, const struct dlic_model *m,
     DLIC_TRY(dlic_transform_step_rows(x, body, zh, zw, &sb));
     DLIC_TRY(dlic_transform_step_rows(x, last, yh, yw, &sl));
     DLIC_TRY(dlic_transform_shape(&m->t[DLIC_C_CTX], yh, yw, &c, &c, &w->cc, &work));
-    const size_t lag = context_lag(m);
+    const size_t lag = dlic_model_context_lag(m);
     size_t hrows = 0;
     DLIC_CHECK(dlic_add_size(lag, 2 * sb + 2 * sl + last->layer[0].k + 2, &hrows),
                DLIC_ERR_LIMIT);
@@ -255,7 +233,7 @@ int dlic_cbdec_memory(const dlic_nn_exec *x, const struct dlic_model *m,
 {
     dlic_transform body, last;
     windows w;
-    split_hs(m, &body, &last);
+    dlic_model_split_hs(m, &body, &last);
     DLIC_TRY(window_sizes(x, m, &body, &last, zh, zw, &w));
     const size_t yh = zh * 4, yw = zw * 4, M = m->M;   /* SPEC §3.2 */
     size_t v[13], total = sizeof(dlic_cbdec);
@@ -325,9 +303,9 @@ int dlic_cbdec_open(dlic_cbdec **p, dlic_nn_exec *x, const struct dlic_model *m,
     s->igq = m->igq + (size_t)q * m->M;
     s->lq = m->lq + (size_t)q * m->M;
     s->rows = Z->h * 4, s->yw = Z->w * 4;       /* SPEC §3.2 */
-    s->lag = context_lag(m);
+    s->lag = dlic_model_context_lag(m);
     s->ring = s->lag + 1;
-    split_hs(m, &s->hs_body, &s->hs_last);
+    dlic_model_split_hs(m, &s->hs_body, &s->hs_last);
     windows w;
     int r = window_sizes(x, m, &s->hs_body, &s->hs_last, Z->h, Z->w, &w);
     /* SPEC §8.3 chains h_s to 2M channels at 4x Z's size; c_ep's input is

@@ -4,6 +4,7 @@
 
 #include "codec/common/common.h"
 #include "codec/common/latent.h"
+#include "codec/enc/cbenc.h"
 #include "codec/enc/encode.h"
 #include "codec/entropy/rangecoder.h"
 #include "format/container.h"
@@ -118,7 +119,11 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
     (void)xb, (void)pb;  /* g_a reads the picture, code_y takes P, by rows */
     DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_G_A], hp, wp, &wa, &ka));
     DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_A], yh, yw, &wb, &kb));
-    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], zh, zw, &wc, &kc));
+    kc = 0;
+    if (dlic_model_has_context(m))      /* h_s, c_ctx, c_ep on whole tensors */
+        DLIC_TRY(dlic_cbenc_memory(x, m, zh, zw, &wc));
+    else
+        DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], zh, zw, &wc, &kc));
     DLIC_TRY(dlic_tensor_bytes(yh, yw, yc, &yb));
     DLIC_TRY(dlic_tensor_bytes(zh, zw, zc, &zb));
     /* Live sets: g_a + Y, Y + h_a + Z, Y + Z + h_s and the coded streams
@@ -158,6 +163,8 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     x->done = 0;
     x->total = m->t[DLIC_G_A].nlayers + m->t[DLIC_H_A].nlayers +
                m->t[DLIC_H_S].nlayers + 2;
+    if (dlic_model_has_context(m))
+        x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
     if (x->progress)
         x->progress(x->opaque, 0);
 
@@ -182,7 +189,10 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     yenc ye = { .m = m, .gq = m->gq + (size_t)p->quality * m->M,
                 .lq = m->lq + (size_t)p->quality * m->M, .Y = &Y };
     dlic_rc_enc_init(&ye.e);
-    r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z, code_y, &ye);
+    if (dlic_model_has_context(m))
+        r = dlic_cbenc_code_y(x, m, (unsigned)p->quality, &Y, &Z, &ye.e);
+    else
+        r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z, code_y, &ye);
     if (r) {
         dlic_rc_enc_free(&ye.e);
         goto done;
