@@ -11,14 +11,17 @@
 # check for streams of at most 128x128 padded pixels (SPEC §3.2), and skips
 # the encoder check above 256x256 (the 4100x8 and 3x4099 streams): the
 # scalar code under ASan is slow with a trained model.
+# Then does the same for conformance/context/streams.txt, the streams of the
+# checkerboard-context test model (SPEC §6.1; regen_context.py), with the
+# model file its "# weights" line names.
 # Prints PASS/FAIL per stream and a summary; exits 1 on any failure,
-# including vectors made with another model than the embedded one.
+# including vectors made with another model than the embedded one (or
+# than the named model file).
 set -u
 B=${1:?usage: conformance/run.sh BUILD_DIR [--quick]}
 QUICK=0
 [ "${2:-}" = --quick ] && QUICK=1
-C=conformance
-M=$C/streams.txt
+M=conformance/streams.txt
 LC_ALL=C
 export LC_ALL
 T=$(mktemp -d "${TMPDIR:-/tmp}/dlic-conf.XXXXXX") || exit 1
@@ -28,16 +31,6 @@ HASH=$B/conformance/pixhash
 for x in "$B/dlic-dec" "$B/dlic-enc" "$B/dlic-info" "$HASH"; do
     [ -x "$x" ] || { echo "conformance: FAIL: $x missing (make tools $HASH)"; exit 1; }
 done
-
-# Stale vectors: the streams name the model they were made with.
-want_model=$(sed -n 's/^# model \([0-9a-f]\{16\}\).*/\1/p' "$M")
-have_model=$("$B/dlic-info" --model | sed -n 's/^Model id: *\([0-9a-f]\{16\}\).*/\1/p')
-if [ -z "$have_model" ] || [ "$want_model" != "$have_model" ]; then
-    echo "conformance: FAIL: stale vectors: $M was made with model" \
-         "${want_model:-?}, the embedded model is ${have_model:-?};" \
-         "run 'sh conformance/regen.sh' (conformance/README.md)"
-    exit 1
-fi
 
 # Instruction-set paths this CPU has (the library's requirements, cpu.c).
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
@@ -50,58 +43,85 @@ best=${paths##* }
 all_combos=
 for p in $paths; do all_combos="$all_combos $p:1 $p:2"; done
 [ $QUICK -eq 1 ] && mode=", quick" || mode=
-echo "conformance: model $have_model, paths: $paths$mode"
 
-pass=0 fail=0 runs=0
-while read -r name src q w h colour bytes shash ehash phash esc desc; do
-    case $name in ''|'#'*) continue ;; esac
-    s=$C/streams/$name.dlic
-    why=
-    combos=$all_combos encode=1
-    if [ $QUICK -eq 1 ]; then
-        area=$(( (w + 63) / 64 * (h + 63) / 64 ))      # in 64x64 blocks
-        combos="$best:2"
-        [ $area -le 4 ] && combos="scalar:1 $best:2"
-        [ $area -le 16 ] || encode=0
+# Stale vectors: the streams name the model they were made with, and a
+# manifest other than the default one names its model file (# weights).
+# Sets WOPT (the tools' --weights option) and C (the manifest's folder).
+check_model() {
+    C=$(dirname "$1")
+    wfile=$(sed -n 's/^# weights \(.*\)$/\1/p' "$1")
+    WOPT=
+    [ -z "$wfile" ] || WOPT="--weights $wfile"
+    want_model=$(sed -n 's/^# model \([0-9a-f]\{16\}\).*/\1/p' "$1")
+    have_model=$("$B/dlic-info" --model $wfile | sed -n 's/^Model id: *\([0-9a-f]\{16\}\).*/\1/p')
+    if [ -z "$have_model" ] || [ "$want_model" != "$have_model" ]; then
+        regen="sh conformance/regen.sh"
+        [ -z "$wfile" ] || regen="/usr/bin/python3 conformance/regen_context.py"
+        echo "conformance: FAIL: stale vectors: $1 was made with model" \
+             "${want_model:-?}, ${wfile:-the embedded model} is ${have_model:-?};" \
+             "run '$regen' (conformance/README.md)"
+        return 1
     fi
-    if [ ! -f "$s" ]; then
-        why="missing $s"
-    elif [ "$("$HASH" -b "$s")" != "$shash" ]; then
-        why="$s differs from the manifest (stream hash)"
-    fi
-    for c in $combos; do
-        [ -z "$why" ] || break
-        p=${c%:*} n=${c#*:}
-        rm -f "$T/out.ppm"
-        if ! "$B/dlic-dec" -quiet --cpu="$p" --threads "$n" "$s" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
-            why="decode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
-        else
-            got=$("$HASH" "$T/out.ppm")
-            [ "$got" = "$phash" ] ||
-                why="decode --cpu=$p --threads $n: pixels $got, want $phash"
+    echo "conformance: $1: model $have_model, paths: $paths$mode"
+}
+
+# Every stream of manifest $1.
+run_manifest() {
+    check_model "$1" || { fail=$((fail + 1)); return; }
+    while read -r name src q w h colour bytes shash ehash phash esc desc; do
+        case $name in ''|'#'*) continue ;; esac
+        s=$C/streams/$name.dlic
+        why=
+        combos=$all_combos encode=1
+        if [ $QUICK -eq 1 ]; then
+            area=$(( (w + 63) / 64 * (h + 63) / 64 ))      # in 64x64 blocks
+            combos="$best:2"
+            [ $area -le 4 ] && combos="scalar:1 $best:2"
+            [ $area -le 16 ] || encode=0
         fi
-        runs=$((runs + 1))
-        [ -n "$why" ] || [ "$src" = - ] || [ "$ehash" = - ] || [ $encode -eq 0 ] || {
-            rm -f "$T/out.dlic"
-            if ! "$B/dlic-enc" -quiet --cpu="$p" --threads "$n" -q "$q" "$C/sources/$src" \
-                    -o "$T/out.dlic" </dev/null 2>"$T/err"; then
-                why="encode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
+        if [ ! -f "$s" ]; then
+            why="missing $s"
+        elif [ "$("$HASH" -b "$s")" != "$shash" ]; then
+            why="$s differs from the manifest (stream hash)"
+        fi
+        for c in $combos; do
+            [ -z "$why" ] || break
+            p=${c%:*} n=${c#*:}
+            rm -f "$T/out.ppm"
+            if ! "$B/dlic-dec" -quiet $WOPT --cpu="$p" --threads "$n" "$s" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
+                why="decode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
             else
-                got=$("$HASH" -b "$T/out.dlic")
-                [ "$got" = "$ehash" ] ||
-                    why="encode --cpu=$p --threads $n: stream $got, want $ehash"
+                got=$("$HASH" "$T/out.ppm")
+                [ "$got" = "$phash" ] ||
+                    why="decode --cpu=$p --threads $n: pixels $got, want $phash"
             fi
             runs=$((runs + 1))
-        }
-    done
-    if [ -z "$why" ]; then
-        pass=$((pass + 1))
-        echo "PASS $name"
-    else
-        fail=$((fail + 1))
-        echo "FAIL $name: $why"
-    fi
-done < "$M"
+            [ -n "$why" ] || [ "$src" = - ] || [ "$ehash" = - ] || [ $encode -eq 0 ] || {
+                rm -f "$T/out.dlic"
+                if ! "$B/dlic-enc" -quiet $WOPT --cpu="$p" --threads "$n" -q "$q" "conformance/sources/$src" \
+                        -o "$T/out.dlic" </dev/null 2>"$T/err"; then
+                    why="encode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
+                else
+                    got=$("$HASH" -b "$T/out.dlic")
+                    [ "$got" = "$ehash" ] ||
+                        why="encode --cpu=$p --threads $n: stream $got, want $ehash"
+                fi
+                runs=$((runs + 1))
+            }
+        done
+        if [ -z "$why" ]; then
+            pass=$((pass + 1))
+            echo "PASS $name"
+        else
+            fail=$((fail + 1))
+            echo "FAIL $name: $why"
+        fi
+    done < "$1"
+}
+
+pass=0 fail=0 runs=0
+run_manifest conformance/streams.txt
+run_manifest conformance/context/streams.txt
 
 total=$((pass + fail))
 if [ $total -eq 0 ]; then

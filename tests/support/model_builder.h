@@ -44,8 +44,8 @@ typedef struct mb_model {
     unsigned version, flags;
     char name[256];
     unsigned M, NZ, YMAX;
-    unsigned nlayers[4];
-    mb_layer layer[4][16];
+    unsigned nlayers[6];        /* 6 with flags bit 1 (mb_add_context) */
+    mb_layer layer[6][16];
     mb_table *zt;               /* [NZ] */
     unsigned NS, KS;
     mb_table *gt;               /* [NS] */
@@ -168,7 +168,7 @@ static inline int mb_table_make(mb_table *t, unsigned half, double sigma)
 
 static inline void mb_free(mb_model *m)
 {
-    for (int t = 0; t < 4; t++)
+    for (int t = 0; t < 6; t++)
         for (unsigned i = 0; i < 16; i++) {
             mb_layer *L = &m->layer[t][i];
             free(L->w); free(L->bias); free(L->mul); free(L->shift);
@@ -256,6 +256,37 @@ fail:
     return -1;
 }
 
+/* Replace layer i of transform t by a fresh one (weights for an input in
+ * [ilo, ihi]); the caller keeps the chain consistent, or not. */
+static inline int mb_layer_remake(mb_model *m, unsigned t, unsigned i, unsigned cin,
+                                  unsigned cout, unsigned k, unsigned stride,
+                                  unsigned shuffle, int lo, int hi, int ilo, int ihi,
+                                  uint32_t seed)
+{
+    mb_layer *L = &m->layer[t][i];
+    free(L->w); free(L->bias); free(L->mul); free(L->shift);
+    memset(L, 0, sizeof(*L));
+    if (i >= m->nlayers[t])
+        m->nlayers[t] = i + 1;
+    return mb_layer_make(L, cin, cout, k, stride, shuffle, lo, hi, ilo, ihi, &seed);
+}
+
+/* Checkerboard context (SPEC §6.1, flags bit 1), shaped like
+ * train/model.py context_specs(): c_ctx M->C (5x5, ReLU), c_ep N+C->N+C
+ * (1x1, ReLU) -> 2M (3x3, the range of h_s's last layer). h_s's hidden
+ * layer gives N channels in [0, 255]. */
+static inline int mb_add_context(mb_model *m, unsigned C, uint32_t seed)
+{
+    const unsigned N = m->layer[2][m->nlayers[2] - 1].cin, M = m->M;
+    const int Y = (int)m->YMAX;
+    m->flags |= 2;
+    if (mb_layer_remake(m, 4, 0, M, C, 5, 1, 1, 0, 255, -Y, Y, seed) ||
+        mb_layer_remake(m, 5, 0, N + C, N + C, 1, 1, 1, 0, 255, 0, 255, seed + 1) ||
+        mb_layer_remake(m, 5, 1, N + C, 2 * M, 3, 1, 1, -Y, Y, 0, 255, seed + 2))
+        return -1;
+    return 0;
+}
+
 /* Little-endian writer over a buffer sized by a first, counting pass. */
 typedef struct mb_writer {
     uint8_t *p;
@@ -296,7 +327,7 @@ static inline void mb_write(const mb_model *m, mb_writer *w)
     mb_putn(w, m->M, 2);
     mb_putn(w, m->NZ, 2);
     mb_putn(w, m->YMAX, 2);
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < (m->flags & 2 ? 6 : 4); t++) {
         mb_putn(w, m->nlayers[t], 1);
         for (unsigned i = 0; i < m->nlayers[t]; i++) {
             const mb_layer *L = &m->layer[t][i];
