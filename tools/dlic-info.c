@@ -9,7 +9,8 @@
 
 static const char *const PROG = "dlic-info";
 
-static const char *const TRANSFORM_NAMES[4] = { "g_a", "h_a", "h_s", "g_s" };
+static const char *const TRANSFORM_NAMES[6] = { "g_a", "h_a", "h_s", "g_s",
+                                                "c_ctx", "c_ep" };
 
 static void help(void)
 {
@@ -47,7 +48,7 @@ static int load_model(const char *path, dlic_model **loaded, const dlic_model **
 static int describe_model(const dlic_model *m)
 {
     const dlic_model *def = NULL;
-    double total[4] = { 0 };
+    double total[6] = { 0 };
 
     printf("Model:       %s\n", dlic_model_name(m));
     printf("Model id:    %016llx", (unsigned long long)dlic_model_id(m));
@@ -58,8 +59,10 @@ static int describe_model(const dlic_model *m)
     printf("Test model:  %s\n", dlic_model_is_test(m) ? "yes (not trained)" : "no");
     printf("M:           %u\n", dlic_model_latent_channels(m));
     printf("NZ:          %u\n", dlic_model_hyper_channels(m));
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 6; t++) {
         unsigned n = dlic_model_layer_count(m, t);
+        if (!n && t >= DLIC_C_CTX)      /* no checkerboard context */
+            continue;
         printf("\n%s: %u layer%s\n", TRANSFORM_NAMES[t], n, n == 1 ? "" : "s");
         printf("  %2s %5s %5s %2s %6s %7s %16s %14s\n", "#", "cin", "cout", "k",
                "stride", "shuffle", "range", "MAC/pixel");
@@ -80,8 +83,12 @@ static int describe_model(const dlic_model *m)
     }
     printf("\nEncoder MAC/pixel (g_a + h_a + h_s): %.2f\n",
            total[DLIC_G_A] + total[DLIC_H_A] + total[DLIC_H_S]);
-    printf("Decoder MAC/pixel (h_s + g_s):       %.2f\n",
-           total[DLIC_H_S] + total[DLIC_G_S]);
+    if (total[DLIC_C_CTX] + total[DLIC_C_EP] > 0)
+        printf("Decoder MAC/pixel (h_s + c_ctx + c_ep + g_s): %.2f\n",
+               total[DLIC_H_S] + total[DLIC_C_CTX] + total[DLIC_C_EP] + total[DLIC_G_S]);
+    else
+        printf("Decoder MAC/pixel (h_s + g_s):       %.2f\n",
+               total[DLIC_H_S] + total[DLIC_G_S]);
     return 0;
 }
 

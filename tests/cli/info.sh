@@ -89,5 +89,11 @@ if [ -f weights/dlic-test.dlicm ]; then
     has "$T/out" "^Model id: .*the given model" '^Status: +OK$'
 fi
 
+# A checkerboard-context model lists c_ctx and c_ep (SPEC §6.1).
+if [ -f weights/dlic-test-cb.dlicm ]; then
+    "$INFO" --model weights/dlic-test-cb.dlicm > "$T/out" || fail "--model context FILE"
+    has "$T/out" '^c_ctx: 1 layer' '^c_ep: 2 layers' '^Decoder MAC/pixel \(h_s \+ c_ctx \+ c_ep \+ g_s\)'
+fi
+
 "$INFO" --help | grep -q 'Usage' || fail "--help"
 echo "info.sh: ok"
