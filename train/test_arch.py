@@ -18,7 +18,9 @@ weight-only QAT (train --qat-weights).
    the extra layers (SPEC §8.2 allows 1..16 per transform) or channels.
    Skipped if BUILD has no tools.
 4. add_context() keeps the function and gets gradient into the context;
-   export refuses a context model (not in the weights format yet).
+   a context model exports (SPEC §6.1) and its reference streams decode
+   with refdec.py to int_codec's pixels; with BUILD's tools, also the
+   C encoder and decoder on every CPU path (as in 3).
 5. A --qat-weights model computes what quant.snap_weights() of it
    computes in float, and export quantizes the snapped weights to exactly
    the integers training used (no bias correction left to do).
@@ -232,6 +234,9 @@ def test_c_tools(build):
         wide.g_a.convs[-1].weight[16:] *= 40.0
         wide.h_s.convs[-1].bias[20 + 16:] = 2.0
     check_c_tools(enc, dec, wide, images, "v2 M=20")
+    cb, cb_images = context_model()
+    check_c_tools(enc, dec, cb, cb_images, "context 12-bit ReLU",
+                  act_bits={tn: 12 for tn in intnet.TRANSFORMS + intnet.CONTEXT})
 
 
 def check_c_tools(enc, dec, model, images, what, act_bits=None):
