@@ -114,6 +114,11 @@ static void test_default_model(void **state)
         }
         assert_int_equal(dlic_model_layer(a, t, n, &li), DLIC_ERR_INVALID_ARG);
     }
+    /* The default model has no checkerboard context (SPEC §6.1). */
+    assert_int_equal(dlic_model_layer_count(a, DLIC_C_CTX), 0);
+    assert_int_equal(dlic_model_layer_count(a, DLIC_C_EP), 0);
+    assert_int_equal(dlic_model_layer(a, DLIC_C_EP, 0, &li), DLIC_ERR_INVALID_ARG);
+    assert_int_equal(dlic_model_layer_count(a, DLIC_C_EP + 1), 0);
     /* g_a layer 0 runs at half resolution: k*k*cin*cout / 4 per pixel. */
     assert_int_equal(dlic_model_layer(a, DLIC_G_A, 0, &li), DLIC_OK);
     assert_true(li.cin == 3);
