@@ -110,17 +110,23 @@ static void test_shape_rules(void **state)
     }
 }
 
+/* The file of a small valid context model (M 4, N 8, C 8). */
+static void small_model_bytes(uint8_t **buf, size_t *size)
+{
+    mb_model b;
+    context_model(&b, 4, 8, 8);
+    assert_int_equal(mb_serialize(&b, buf, size), 0);
+    mb_free(&b);
+}
+
 /* The context transforms cost no accumulator headroom they do not have
  * (SPEC §8.6 with c_ep's input range). Also: every proper prefix fails. */
 static void test_truncation(void **state)
 {
     (void)state;
-    mb_model b;
-    context_model(&b, 4, 8, 8);
     uint8_t *buf = NULL;
     size_t size = 0;
-    assert_int_equal(mb_serialize(&b, &buf, &size), 0);
-    mb_free(&b);
+    small_model_bytes(&buf, &size);
     for (size_t n = 0; n < size; n += 1 + n / 64) {
         uint8_t *cut = malloc(n ? n : 1);
         assert_non_null(cut);
@@ -212,12 +218,9 @@ static void roundtrip(const dlic_model *m, uint32_t w, uint32_t h, int colour)
 static void test_roundtrip_synthetic(void **state)
 {
     (void)state;
-    mb_model b;
-    context_model(&b, 4, 8, 8);
     uint8_t *buf = NULL;
     size_t size = 0;
-    assert_int_equal(mb_serialize(&b, &buf, &size), 0);
-    mb_free(&b);
+    small_model_bytes(&buf, &size);
     dlic_model *m = NULL;
     assert_int_equal(dlic_model_load(&m, buf, size), DLIC_OK);
     assert_int_equal(dlic_model_layer_count(m, DLIC_C_CTX), 1);

@@ -275,31 +275,30 @@ int dlic_nn_stream_open(dlic_nn_stream **s, dlic_nn_exec *x, const dlic_transfor
     return r;
 }
 
-int dlic_nn_stream_pull(dlic_nn_stream *R, size_t rows)
+/* Output rows [0, rows) of the last layer; whole_steps rounds up to full
+ * stripes, so a caller asking row by row still gets them. */
+static int pull(dlic_nn_stream *R, size_t rows, int whole_steps)
 {
     if (R->err)
         return R->err;
     const dlic_lplan *last = &R->P.L[R->P.n - 1];
     const unsigned sh = R->S[R->P.n - 1].l->shuffle;
-    /* Whole steps: a caller asking row by row still gets full stripes. */
     size_t target = rows / sh + (rows % sh != 0);
-    if (target > last->ho - last->chunk)
+    if (target > (whole_steps ? last->ho - last->chunk : last->ho))
         target = last->ho;
-    else
+    else if (whole_steps)
         target = (target + last->chunk - 1) / last->chunk * last->chunk;
     return R->err = produce(R, R->P.n - 1, target);
 }
 
+int dlic_nn_stream_pull(dlic_nn_stream *R, size_t rows)
+{
+    return pull(R, rows, 1);
+}
+
 int dlic_nn_stream_pull_exact(dlic_nn_stream *R, size_t rows)
 {
-    if (R->err)
-        return R->err;
-    const dlic_lplan *last = &R->P.L[R->P.n - 1];
-    const unsigned sh = R->S[R->P.n - 1].l->shuffle;
-    size_t target = rows / sh + (rows % sh != 0);
-    if (target > last->ho)
-        target = last->ho;
-    return R->err = produce(R, R->P.n - 1, target);
+    return pull(R, rows, 0);
 }
 
 int dlic_transform_stream(dlic_nn_exec *x, const dlic_transform *t, size_t h, size_t w,
