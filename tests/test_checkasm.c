@@ -184,13 +184,20 @@ static void check_layer(const dlic_nn_dsp *dsp, const tlayer *t, unsigned h, uns
     }
     a.packed = packed;
     a.dst = got;
-    dsp->conv[dlic_conv_kidx(l->k)][s - 1](&a, y0, y1, scratch);
+    /* Sometimes as threads split a step by output channels (stream.c):
+     * slices in any order, each with a fresh scratch state. */
+    const unsigned parts = rnd() % 3 ? 1 : 2 + rnd() % 4, rev = rnd() % 2;
+    for (unsigned i = 0; i < parts; i++) {
+        a.part = rev ? parts - 1 - i : i, a.parts = parts;
+        dsp->conv[dlic_conv_kidx(l->k)][s - 1](&a, y0, y1, scratch);
+    }
     if (memcmp(ref, got, on * 2)) {
         for (size_t i = 0; i < on; i++)
             if (ref[i] != got[i]) {
                 fprintf(stderr, "mismatch at %zu: C %d, SIMD %d (cin %u cout %u k %u s %u "
-                        "sh %u h %u w %u rows %u..%u ring %d extreme %d)\n", i, ref[i],
-                        got[i], l->cin, l->cout, l->k, s, sh, h, w, y0, y1, ring, extreme);
+                        "sh %u h %u w %u rows %u..%u ring %d extreme %d parts %u)\n", i, ref[i],
+                        got[i], l->cin, l->cout, l->k, s, sh, h, w, y0, y1, ring, extreme,
+                        parts);
                 break;
             }
         fail();
@@ -345,6 +352,51 @@ static void test_transform_isas_threads_stripes(void **state)
         free_layer(&t[i]);
 }
 
+/* Steps of fewer rows than threads split their output channels between
+ * the threads (stream.c): layers wide enough to get several threads per
+ * one-row step, as c_ctx and c_ep in the checkerboard decoder, give the
+ * bytes of one thread on every ISA. */
+static void test_transform_channel_split(void **state)
+{
+    (void)state;
+    tlayer t[2];
+    make_layer(&t[0], 64, 72, 5, 1, 1, -300, 300, 0);
+    t[0].l.lo = 0, t[0].l.hi = 255;
+    make_layer(&t[1], 72, 100, 3, 1, 1, 0, 255, 0);
+    dlic_transform tr;
+    memset(&tr, 0, sizeof(tr));
+    tr.nlayers = 2;
+    tr.layer[0] = t[0].l, tr.layer[1] = t[1].l;
+    const unsigned H = 5, W = 40;
+    dlic_tensor in = { xmalloc((size_t)H * W * 64 * 2), H, W, 64 };
+    fill_input(in.data, (size_t)H * W * 64, -300, 300, 0);
+    dlic_nn_dsp c;
+    dlic_nn_dsp_init(&c, 0);
+    dlic_nn_exec x0 = { .dsp = &c, .threads = 1 };
+    dlic_tensor ref;
+    assert_int_equal(dlic_transform_run(&x0, &tr, &in, &ref), DLIC_OK);
+    const size_t bytes = ref.h * ref.w * ref.c * 2;
+    const unsigned det = dlic_cpu_detect();
+    for (unsigned f = 0; f <= NISA; f++) {
+        const unsigned flags = f ? isas[f - 1].flags : 0;       /* 0: C */
+        if ((det & flags) != flags)
+            continue;
+        dlic_nn_dsp dsp;
+        dlic_nn_dsp_init(&dsp, flags);
+        for (unsigned th = 2; th <= 7; th += 5) {
+            dlic_nn_exec x = { .dsp = &dsp, .threads = th, .stripe = 1 };
+            dlic_tensor out;
+            assert_int_equal(dlic_transform_run(&x, &tr, &in, &out), DLIC_OK);
+            assert_memory_equal(out.data, ref.data, bytes);
+            free(out.data);
+        }
+    }
+    free(ref.data);
+    free(in.data);
+    for (unsigned i = 0; i < 2; i++)
+        free_layer(&t[i]);
+}
+
 /* The codec's row pipelines (encoder: g_a from picture rows, h_s into the
  * latent coder; decoder: h_s -> latent decoding -> g_s -> pixels) give the
  * same bytes for stripe heights 1, 2, 3 and whole, on every ISA. */
@@ -419,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_conv_kernels),
         cmocka_unit_test(test_dispatch_order),
         cmocka_unit_test(test_transform_isas_threads_stripes),
+        cmocka_unit_test(test_transform_channel_split),
         cmocka_unit_test(test_codec_stripes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,8 +4,9 @@
  * other positions of row r = t - R from Q. Q row r reads c_ctx rows up to
  * r + (reach of c_ep) and those read anchor rows up to r + R = t, so c_ep
  * and c_ctx are pulled exactly (dlic_nn_stream_pull_exact): a whole step
- * of them would ask for anchors not decoded yet. h_s's two parts have no
- * such dependency and run in whole steps, on every thread.
+ * of them would ask for anchors not decoded yet, and the threads split
+ * such a one-row step by output channels. h_s's two parts have no such
+ * dependency and run in whole steps.
  *
  * Five streams: hsb (h_s's hidden layers on Z, giving H), hsl (h_s's last
  * layer on H, giving P), ctx (c_ctx on YA), ep (c_ep on H ++ C) and the

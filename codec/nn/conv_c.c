@@ -48,8 +48,10 @@ static inline void conv_pixel(const dlic_conv_args *a, const int16_t *const *row
     const size_t n = (size_t)(kx1 - kx0) * cin;
     const size_t wrow = (size_t)k * cin, wout = wrow * k;
     const int8_t *wt = l->w + (size_t)ky0 * wrow + (size_t)kx0 * cin;
+    unsigned o0, o1;
+    dlic_conv_slice(a, cout, &o0, &o1);
 
-    for (unsigned o = 0; o < cout; o++) {
+    for (unsigned o = o0; o < o1; o++) {
         const int8_t *wp = wt + o * wout;
         int32_t acc = l->bias[o];
         for (unsigned r = ky0; r < ky1; r++, wp += wrow)

@@ -28,6 +28,11 @@ typedef struct dlic_conv_args {
     /* The table's pack() output for this layer (NULL when pack is NULL). */
     const void *packed;
     unsigned src_row0, src_rows, dst_row0, dst_rows;
+    /* Output channels: slice `part` of `parts` (parts 0 or 1: all of them).
+     * Each kernel slices V's cout channels its own way, but for any parts
+     * the slices 0 .. parts - 1 are disjoint and cover every channel, so
+     * threads can split one row between them (codec/nn/stream.c). */
+    unsigned part, parts;
 } dlic_conv_args;
 
 /* Compute rows [y0, y1) of V, with 0 <= y0 <= y1 <= ho, and store them in
@@ -37,6 +42,16 @@ typedef struct dlic_conv_args {
  * scratch_size(l, w) bytes, 64-byte aligned, private to the calling thread. */
 typedef void (*dlic_conv_fn)(const dlic_conv_args *a, unsigned y0, unsigned y1,
                              void *scratch);
+
+/* Slice a->part of a->parts of n units (channels, channel groups):
+ * [*b, *e). */
+static inline void dlic_conv_slice(const dlic_conv_args *a, unsigned n,
+                                   unsigned *b, unsigned *e)
+{
+    const unsigned parts = a->parts > 1 ? a->parts : 1;
+    *b = (unsigned)((uint64_t)n * a->part / parts);
+    *e = (unsigned)((uint64_t)n * (a->part + 1) / parts);
+}
 
 typedef struct dlic_nn_dsp {
     /* Kernels indexed by [k index: 1, 3, 5 -> 0, 1, 2][stride - 1]. */

@@ -5,7 +5,8 @@
  * its output rows one step at a time; a layer that lacks input rows asks
  * the layer before it for them (pull), down to the caller's get_row. Every
  * output value depends only on the input, so the result is the same for any
- * stripe height and any split of a step's rows across threads. */
+ * stripe height and any split of a step's rows, or of its output channels,
+ * across threads. */
 #include <stdlib.h>
 
 #include "codec/common/common.h"
@@ -53,6 +54,7 @@ typedef struct step {
     dlic_conv_fn fn;
     size_t y0, n;
     unsigned parts;
+    int by_channel;             /* split the channels, not the rows */
     uint8_t *scratch;
     size_t sstride;
 } step;
@@ -60,8 +62,15 @@ typedef struct step {
 static void step_job(void *opaque, unsigned i)
 {
     const step *s = opaque;
+    uint8_t *scratch = s->scratch ? s->scratch + i * s->sstride : NULL;
+    if (s->by_channel) {
+        dlic_conv_args a = *s->a;
+        a.part = i, a.parts = s->parts;
+        s->fn(&a, (unsigned)s->y0, (unsigned)(s->y0 + s->n), scratch);
+        return;
+    }
     const size_t a = s->y0 + s->n * i / s->parts, b = s->y0 + s->n * (i + 1) / s->parts;
-    s->fn(s->a, (unsigned)a, (unsigned)b, s->scratch ? s->scratch + i * s->sstride : NULL);
+    s->fn(s->a, (unsigned)a, (unsigned)b, scratch);
 }
 
 static int produce(dlic_nn_stream *R, unsigned i, size_t target);
@@ -111,15 +120,15 @@ static int produce(dlic_nn_stream *R, unsigned i, size_t target)
         }
         const double macs = (double)n * p->wo * l->cout * l->k * l->k * l->cin;
         unsigned parts = R->threads;
-        if (parts > n)
-            parts = (unsigned)n;
         if (macs / MIN_MACS_PER_THREAD < parts)
             parts = (unsigned)(macs / MIN_MACS_PER_THREAD);
         if (parts < 1)
             parts = 1;
+        /* A step of fewer rows than threads (the checkerboard decoder pulls
+         * c_ctx and c_ep row by row) splits its output channels instead. */
         step st = {
             &a, R->dsp->conv[dlic_conv_kidx(l->k)][l->stride - 1], y0, n, parts,
-            R->scratch, R->sstride,
+            parts > n, R->scratch, R->sstride,
         };
         dlic_pool_run(R->pool, parts, step_job, &st);
 

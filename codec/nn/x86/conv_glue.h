@@ -30,7 +30,10 @@ static void glue_conv(const dlic_conv_args *a, unsigned y0, unsigned y1, void *s
         .lo = CONV_GLUE_SPLAT64(h->lo), .hi = CONV_GLUE_SPLAT64(h->hi),
     };
     const block_fn fn = pick_block(cfg);
-    const unsigned ngrp = cfg->nb / cfg->cob;
+    unsigned g0, g1;
+    dlic_conv_slice(a, cfg->nb / cfg->cob, &g0, &g1);
+    if (g0 == g1)
+        return;
     dlic_pack_window win;
     dlic_pack_window_init(&win, cfg, a, scratch);
 
@@ -39,7 +42,7 @@ static void glue_conv(const dlic_conv_args *a, unsigned y0, unsigned y1, void *s
         dlic_pack_window_rows(&win, cfg, a, y, rp);
         int16_t *o0 = dlic_conv_dst_row(a, y * l->shuffle);
         int16_t *o1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
-        for (unsigned grp = 0; grp < ngrp; grp++)
+        for (unsigned grp = g0; grp < g1; grp++)
             for (unsigned x = 0; x < a->wo; x += cfg->px)
                 fn(&c, rp, grp, x, o0, o1);
     }
