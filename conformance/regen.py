@@ -29,8 +29,7 @@ sys.path.insert(0, HERE)
 import intnet  # noqa: E402
 import refdec  # noqa: E402
 from intnet import (SIGNATURE, DlicError, RangeEncoder, chunk,  # noqa: E402
-                    entropy_params, parse_model, pixel_hash, run_transform,
-                    xxh32)
+                    entropy_params, parse_model, pixel_hash, run_transform)
 from make_sources import VECTORS  # noqa: E402
 
 DECODED_PNG = ("px1x1-q75", "gray64-q75", "text128x64-q85", "kodak192x128-q75",
