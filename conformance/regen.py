@@ -29,7 +29,7 @@ sys.path.insert(0, HERE)
 import intnet  # noqa: E402
 import refdec  # noqa: E402
 from intnet import (SIGNATURE, DlicError, RangeEncoder, chunk,  # noqa: E402
-                    entropy_params, parse_model, pixel_hash, run_transform)
+                    entropy_params, parse_model, pixel_hash)
 from make_sources import VECTORS  # noqa: E402
 
 DECODED_PNG = ("px1x1-q75", "gray64-q75", "text128x64-q85", "kodak192x128-q75",
@@ -105,27 +105,44 @@ def synth_stream(m, q, w, h, gray, seed):
     Wp, Hp = intnet.padded_size(w, h)
     zlo, zhi = m.t["h_a"][-1].lo, m.t["h_a"][-1].hi
     Z = rng.choice([zlo, zhi, zlo + 1, zhi - 1, 0], (Hp // 64, Wp // 64, m.NZ))
-    P = run_transform(m, "h_s", Z.astype(np.int64))
+    P, H = intnet.hyper_params(m, Z.astype(np.int64))
     MU, idx = entropy_params(m, P, q)
     ez, ey = RangeEncoder(), RangeEncoder()
     for y in range(Z.shape[0]):
         for x in range(Z.shape[1]):
             for c in range(m.NZ):
                 ez.value(m.zt[c], int(Z[y, x, c]))
-    S = np.zeros((Hp // 16, Wp // 16, m.M), np.int64)
-    for y in range(S.shape[0]):
-        for x in range(S.shape[1]):
-            for c in range(m.M):
-                t = m.gt[idx[y, x, c]]
-                hi, lo = t.lo + t.nv, t.lo - 1      # first escaped values
-                k = rng.integers(0, 8)
-                v = [0, hi, lo, hi + rng.integers(0, 1000), lo - rng.integers(0, 1000),
-                     hi + (1 << 30) - 1, lo - (1 << 30) + 2,
-                     int(rng.integers(-(1 << 29), 1 << 29))][k]
-                if gray:
-                    v = [hi, lo, hi + 5, lo - 5][k % 4]
-                S[y, x, c] = v
-                ey.value(t, int(v))
+
+    def pick(idx, where):
+        S = np.zeros(idx.shape, np.int64)
+        for y in range(S.shape[0]):
+            for x in range(S.shape[1]):
+                if not where[y, x]:
+                    continue
+                for c in range(m.M):
+                    t = m.gt[idx[y, x, c]]
+                    hi, lo = t.lo + t.nv, t.lo - 1      # first escaped values
+                    k = rng.integers(0, 8)
+                    v = [0, hi, lo, hi + rng.integers(0, 1000), lo - rng.integers(0, 1000),
+                         hi + (1 << 30) - 1, lo - (1 << 30) + 2,
+                         int(rng.integers(-(1 << 29), 1 << 29))][k]
+                    if gray:
+                        v = [hi, lo, hi + 5, lo - 5][k % 4]
+                    S[y, x, c] = v
+        return S
+
+    if H is None:
+        S = pick(idx, np.ones(idx.shape[:2], bool))
+    else:                               # §6.1: non-anchors from c_ep
+        A = intnet.anchors(*idx.shape[:2])
+        S = pick(idx, A)
+        _, idx2 = entropy_params(m, intnet.context_params(
+            m, H, intnet.dequantize_latent(m, S, MU, q), A), q)
+        idx = np.where(A[..., None], idx, idx2)
+        S += pick(idx, ~A)
+    for y, x in intnet.latent_order(m, *S.shape[:2]):
+        for c in range(m.M):
+            ey.value(m.gt[idx[y, x, c]], int(S[y, x, c]))
     head = struct.pack("<BBHIIBBBBQ", 1, 0, 0, w, h, 1 if gray else 0, 8, q, 0, m.id)
     return build([("HEAD", head), ("ZLAT", ez.finish()), ("YLAT", ey.finish()),
                   ("DEND", b"")])
