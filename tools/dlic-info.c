@@ -81,14 +81,19 @@ static int describe_model(const dlic_model *m)
         }
         printf("  total MAC/pixel: %.2f\n", total[t]);
     }
-    printf("\nEncoder MAC/pixel (g_a + h_a + h_s): %.2f\n",
-           total[DLIC_G_A] + total[DLIC_H_A] + total[DLIC_H_S]);
-    if (total[DLIC_C_CTX] + total[DLIC_C_EP] > 0)
+    /* With a context (SPEC §6.1) both sides run c_ctx and c_ep. */
+    const double ctx = total[DLIC_C_CTX] + total[DLIC_C_EP];
+    if (ctx > 0) {
+        printf("\nEncoder MAC/pixel (g_a + h_a + h_s + c_ctx + c_ep): %.2f\n",
+               total[DLIC_G_A] + total[DLIC_H_A] + total[DLIC_H_S] + ctx);
         printf("Decoder MAC/pixel (h_s + c_ctx + c_ep + g_s): %.2f\n",
-               total[DLIC_H_S] + total[DLIC_C_CTX] + total[DLIC_C_EP] + total[DLIC_G_S]);
-    else
+               total[DLIC_H_S] + ctx + total[DLIC_G_S]);
+    } else {
+        printf("\nEncoder MAC/pixel (g_a + h_a + h_s): %.2f\n",
+               total[DLIC_G_A] + total[DLIC_H_A] + total[DLIC_H_S]);
         printf("Decoder MAC/pixel (h_s + g_s):       %.2f\n",
                total[DLIC_H_S] + total[DLIC_G_S]);
+    }
     return 0;
 }
 

@@ -70,17 +70,22 @@ has "$T/out" \
     '^ +# +cin +cout +k +stride +shuffle +range +MAC/pixel$' \
     '^ +0 +3 +[0-9]+ +[135] +[12] +[12] +\[-?[0-9]+, -?[0-9]+\] +[0-9]+\.[0-9]+$' \
     '^  total MAC/pixel: [0-9]+\.[0-9]+$' \
-    '^Encoder MAC/pixel \(g_a \+ h_a \+ h_s\): [0-9]+\.[0-9]+$' \
-    '^Decoder MAC/pixel \(h_s \+ g_s\): +[0-9]+\.[0-9]+$'
+    '^Encoder MAC/pixel \(g_a \+ h_a \+ h_s( \+ c_ctx \+ c_ep)?\): [0-9]+\.[0-9]+$' \
+    '^Decoder MAC/pixel \(h_s( \+ c_ctx \+ c_ep)? \+ g_s\): +[0-9]+\.[0-9]+$'
 # The last g_s layer clamps to [0, 255] (SPEC §8.3).
 awk '/^g_s:/ { g = 1 } g && /^ +[0-9]+ / { last = $0 } END { print last }' "$T/out" |
     grep -q '\[0, 255\]' || fail "last g_s layer range is not [0, 255]"
-# Encoder total = g_a + h_a + h_s, from the per-transform totals.
-awk '/total MAC\/pixel/ { t[n++] = $3 }
-     /^Encoder/ { e = $NF } /^Decoder/ { d = $NF }
-     END { de = t[0] + t[1] + t[2] - e; dd = t[2] + t[3] - d
-           exit !(n == 4 && de < 0.02 && de > -0.02 && dd < 0.02 && dd > -0.02) }' \
-    "$T/out" || fail "MAC totals do not add up"
+# The encoder and decoder totals from the per-transform totals, in the
+# order g_a, h_a, h_s, g_s and, with a context (SPEC §6.1), c_ctx, c_ep.
+check_totals() {
+    awk '/total MAC\/pixel/ { t[n++] = $3 }
+         /^Encoder/ { e = $NF } /^Decoder/ { d = $NF }
+         END { c = n == 6 ? t[4] + t[5] : 0
+               de = t[0] + t[1] + t[2] + c - e; dd = t[2] + t[3] + c - d
+               exit !((n == 4 || n == 6) && de < 0.02 && de > -0.02 && dd < 0.02 && dd > -0.02) }' \
+        "$1" || fail "MAC totals do not add up ($2)"
+}
+check_totals "$T/out" "embedded model"
 
 if [ -f weights/dlic-test.dlicm ]; then
     "$INFO" --model weights/dlic-test.dlicm > "$T/out" || fail "--model FILE"
@@ -92,7 +97,10 @@ fi
 # A checkerboard-context model lists c_ctx and c_ep (SPEC §6.1).
 if [ -f weights/dlic-test-cb.dlicm ]; then
     "$INFO" --model weights/dlic-test-cb.dlicm > "$T/out" || fail "--model context FILE"
-    has "$T/out" '^c_ctx: 1 layer' '^c_ep: 2 layers' '^Decoder MAC/pixel \(h_s \+ c_ctx \+ c_ep \+ g_s\)'
+    has "$T/out" '^c_ctx: 1 layer' '^c_ep: 2 layers' \
+        '^Encoder MAC/pixel \(g_a \+ h_a \+ h_s \+ c_ctx \+ c_ep\)' \
+        '^Decoder MAC/pixel \(h_s \+ c_ctx \+ c_ep \+ g_s\)'
+    check_totals "$T/out" "context model"
 fi
 
 "$INFO" --help | grep -q 'Usage' || fail "--help"
