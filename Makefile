@@ -124,7 +124,8 @@ $(BUILD)/conformance/pixhash: $(BUILD)/conformance/pixhash.o
 # Fuzz targets (fuzz/README.md): *_replay (built by `tests`, any compiler)
 # replay the corpora; `make fuzz` builds libFuzzer binaries with clang into
 # build/libfuzzer/fuzz/*_fuzzer (variables FUZZ_* above).
-$(BUILD)/fuzz/test_model.o: fuzz/test_model.S weights/dlic-test.dlicm
+$(BUILD)/fuzz/test_model.o: fuzz/test_model.S weights/dlic-test.dlicm \
+                            weights/dlic-test-cb.dlicm
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -c $< -o $@
 

@@ -1,8 +1,9 @@
-/* Fuzz target: the whole decoder, dlic_decode() with the test model and
+/* Fuzz target: the whole decoder, dlic_decode() with a test model and
  * small limits (4096 pixels, 8 MiB of working memory) so that each input
- * is fast. Input: one flags byte (FUZZ_FIX_CHECKS, FUZZ_FIX_MODEL), then
- * the stream. A stream that decodes must decode to the same pixels with
- * 2 threads and on the scalar path (SPEC: bit-exact decoding). */
+ * is fast. Input: one flags byte (FUZZ_FIX_CHECKS, FUZZ_FIX_MODEL;
+ * FUZZ_CB_MODEL picks the checkerboard-context model), then the stream.
+ * A stream that decodes must decode to the same pixels with 2 threads and
+ * on the scalar path (SPEC: bit-exact decoding). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,13 +12,13 @@
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
 
-static int decode(const uint8_t *s, size_t n, int threads, unsigned cpu,
-                  dlic_picture *pic)
+static int decode(const dlic_model *m, const uint8_t *s, size_t n, int threads,
+                  unsigned cpu, dlic_picture *pic)
 {
     dlic_settings st;
     dlic_context *ctx = NULL;
     dlic_default_settings(&st);
-    st.model = fuzz_test_model();
+    st.model = m;
     st.threads = threads;
     st.cpu_mask = cpu;
     st.max_pixels = 4096;
@@ -52,9 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     const size_t n = size - 1;
-    uint8_t *s = fuzz_fixup(data + 1, n, data[0] & (FUZZ_FIX_CHECKS | FUZZ_FIX_MODEL));
+    const unsigned flags = data[0] & (FUZZ_FIX_CHECKS | FUZZ_FIX_MODEL | FUZZ_CB_MODEL);
+    const dlic_model *m = fuzz_test_model(flags);
+    uint8_t *s = fuzz_fixup(data + 1, n, flags);
     dlic_picture pic = { 0 };
-    int r = decode(s, n, 1, ~0u, &pic);
+    int r = decode(m, s, n, 1, ~0u, &pic);
     REQUIRE(r >= DLIC_OK && r <= DLIC_ERR_STATE);
     if (r == DLIC_OK) {
         dlic_stream_info info;
@@ -63,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(pic.colour == info.colour);
         REQUIRE(pic.stride >= (size_t)pic.width * (pic.colour == DLIC_GRAY ? 1 : 3));
         dlic_picture p2 = { 0 }, p3 = { 0 };
-        REQUIRE(decode(s, n, 2, ~0u, &p2) == DLIC_OK && same_pixels(&pic, &p2));
-        REQUIRE(decode(s, n, 1, 0, &p3) == DLIC_OK && same_pixels(&pic, &p3));
+        REQUIRE(decode(m, s, n, 2, ~0u, &p2) == DLIC_OK && same_pixels(&pic, &p2));
+        REQUIRE(decode(m, s, n, 1, 0, &p3) == DLIC_OK && same_pixels(&pic, &p3));
         dlic_picture_free(&p2);
         dlic_picture_free(&p3);
     }

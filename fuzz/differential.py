@@ -5,9 +5,10 @@
 
 For every input of fuzz/corpus/decode, applies the fuzz target's fix-ups
 (flags byte, fuzz/fuzz_common.h), then decodes the stream with
-BUILD_DIR/dlic-dec and with train/refdec.py, both with the test model: they
-must give the same pixel hash (SPEC §9) or the same error (dlic_strerror
-text). Exits 1 on any difference.
+BUILD_DIR/dlic-dec and with train/refdec.py, both with the test model that
+the flags byte picks (weights/dlic-test-cb.dlicm with bit 0x20, else
+weights/dlic-test.dlicm): they must give the same pixel hash (SPEC §9) or
+the same error (dlic_strerror text). Exits 1 on any difference.
 """
 import os
 import re
@@ -21,7 +22,8 @@ sys.path.insert(0, os.path.join(ROOT, "train"))
 import intnet  # noqa: E402
 import refdec  # noqa: E402
 
-MODEL = os.path.join(ROOT, "weights", "dlic-test.dlicm")
+MODELS = [os.path.join(ROOT, "weights", f) for f in ("dlic-test.dlicm", "dlic-test-cb.dlicm")]
+CB = 0x20           # FUZZ_CB_MODEL of fuzz/fuzz_common.h
 
 
 def fixup(d, flags, model_id):
@@ -41,18 +43,22 @@ def fixup(d, flags, model_id):
 
 def main():
     b = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
-    with open(MODEL, "rb") as f:
-        m = intnet.parse_model(f.read())
+    models = []
+    for path in MODELS:
+        with open(path, "rb") as f:
+            models.append(intnet.parse_model(f.read()))
     with open(os.path.join(ROOT, "codec", "lib.c")) as f:
         msgs = dict(re.findall(r'case DLIC_ERR_([A-Z_]+):\s*return "([^"]+)"', f.read()))
     corpus = os.path.join(ROOT, "fuzz", "corpus", "decode")
-    n = bad = 0
+    n = bad = pixels = 0
     with tempfile.TemporaryDirectory() as t:
         for name in sorted(os.listdir(corpus)):
             with open(os.path.join(corpus, name), "rb") as f:
                 data = f.read()
             if len(data) < 2:
                 continue
+            cb = 1 if data[0] & CB else 0
+            m = models[cb]
             s = fixup(data[1:], data[0], m.id)
             path = os.path.join(t, "s.dlic")
             with open(path, "wb") as f:
@@ -61,7 +67,7 @@ def main():
                 want = intnet.pixel_hash(refdec.decode(s, m)[0])
             except intnet.DlicError as e:
                 want = "error " + e.name
-            r = subprocess.run([os.path.join(b, "dlic-dec"), "-quiet", "--weights", MODEL,
+            r = subprocess.run([os.path.join(b, "dlic-dec"), "-quiet", "--weights", MODELS[cb],
                                 path, "-o", os.path.join(t, "o.ppm")],
                                capture_output=True, text=True)
             if r.returncode == 0:
@@ -72,10 +78,12 @@ def main():
                 got = "error " + next((k for k, v in msgs.items() if v in r.stderr),
                                       r.stderr.strip())
             n += 1
+            pixels += not want.startswith("error")
             if got != want:
                 bad += 1
                 print("differential.py: %s: refdec.py %s, dlic-dec %s" % (name, want, got))
-    print("differential.py: %d inputs, %d differences" % (n, bad))
+    print("differential.py: %d inputs (%d decode to pixels), %d differences"
+          % (n, pixels, bad))
     return 1 if bad else 0
 
 

@@ -11,23 +11,30 @@
 
 extern const uint8_t dlic_fuzz_model_data[];
 extern const uint8_t dlic_fuzz_model_end[];
+extern const uint8_t dlic_fuzz_cb_model_data[];
+extern const uint8_t dlic_fuzz_cb_model_end[];
 
-static dlic_model *model;
+static dlic_model *model, *cb_model;
 static pthread_once_t model_once = PTHREAD_ONCE_INIT;
 
-static void model_init(void)
+static void load(dlic_model **m, const uint8_t *data, const uint8_t *end)
 {
-    size_t n = (size_t)(dlic_fuzz_model_end - dlic_fuzz_model_data);
-    if (dlic_model_load(&model, dlic_fuzz_model_data, n) != DLIC_OK) {
-        fprintf(stderr, "fuzz: the embedded test model does not load\n");
+    if (dlic_model_load(m, data, (size_t)(end - data)) != DLIC_OK) {
+        fprintf(stderr, "fuzz: an embedded test model does not load\n");
         abort();
     }
 }
 
-const dlic_model *fuzz_test_model(void)
+static void model_init(void)
+{
+    load(&model, dlic_fuzz_model_data, dlic_fuzz_model_end);
+    load(&cb_model, dlic_fuzz_cb_model_data, dlic_fuzz_cb_model_end);
+}
+
+const dlic_model *fuzz_test_model(unsigned flags)
 {
     pthread_once(&model_once, model_init);
-    return model;
+    return flags & FUZZ_CB_MODEL ? cb_model : model;
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -56,7 +63,7 @@ uint8_t *fuzz_fixup(const uint8_t *data, size_t size, unsigned flags)
             break;
         uint8_t *type = d + pos + 4;
         if ((flags & FUZZ_FIX_MODEL) && !memcmp(type, "HEAD", 4) && len == 24) {
-            uint64_t id = dlic_model_id(fuzz_test_model());
+            uint64_t id = dlic_model_id(fuzz_test_model(flags));
             for (int i = 0; i < 8; i++)
                 type[4 + 16 + i] = (uint8_t)(id >> 8 * i);
         }

@@ -20,7 +20,7 @@
 
 static const dlic_table *table(unsigned i)
 {
-    const struct dlic_model *m = fuzz_test_model();
+    const struct dlic_model *m = fuzz_test_model(0);
     i %= (unsigned)m->NZ + m->NS;
     return i < m->NZ ? &m->zt[i] : &m->gt[i - m->NZ];
 }
