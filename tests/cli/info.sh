@@ -73,7 +73,8 @@ has "$T/out" \
     '^Encoder MAC/pixel \(g_a \+ h_a \+ h_s( \+ c_ctx \+ c_ep)?\): [0-9]+\.[0-9]+$' \
     '^Decoder MAC/pixel \(h_s( \+ c_ctx \+ c_ep)? \+ g_s\): +[0-9]+\.[0-9]+$'
 # The last g_s layer clamps to [0, 255] (SPEC §8.3).
-awk '/^g_s:/ { g = 1 } g && /^ +[0-9]+ / { last = $0 } END { print last }' "$T/out" |
+awk '/^[a-z_]+: [0-9]+ layers?$/ { g = $1 == "g_s:" } g && /^ +[0-9]+ / { last = $0 }
+     END { print last }' "$T/out" |
     grep -q '\[0, 255\]' || fail "last g_s layer range is not [0, 255]"
 # The encoder and decoder totals from the per-transform totals, in the
 # order g_a, h_a, h_s, g_s and, with a context (SPEC §6.1), c_ctx, c_ep.
