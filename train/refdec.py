@@ -25,7 +25,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from intnet import (SIGNATURE, DlicError, RangeDecoder, anchors,  # noqa: E402
-                    context_params, dequantize_latent, entropy_params, fail,
+                    context_lag, context_params, dequantize_latent,
+                    entropy_params, fail,
                     hyper_params, latent_order, padded_size, parse_model,
                     pixel_hash, run_transform, xxh32)
 
@@ -135,13 +136,17 @@ def decode(data, m):
     yh, yw = Hp // 16, Wp // 16
     S = np.zeros((yh, yw, m.M), np.int64)
     A = anchors(yh, yw)
+    R = context_lag(m) if H is not None else 0
     done = -1                          # non-anchor rows with c_ep's MU, idx
     for y, x in latent_order(m, yh, yw):
         if H is not None and not A[y, x] and y > done:   # §6.1: its anchors are in S
-            YH = dequantize_latent(m, S, MU, q)
-            MU2, idx2 = entropy_params(m, context_params(m, H, YH, A), q)
-            MU = np.where(A[..., None], MU, MU2)
-            idx = np.where(A[..., None], idx, idx2)
+            # c_ep's row y reads rows y - R .. y + R only (§7.4), so run the
+            # context on those; the tensor's own edges stay zero-padded.
+            a, b = max(0, y - R), min(yh, y + R + 1)
+            YH = dequantize_latent(m, S[a:b], MU[a:b], q)
+            MU2, idx2 = entropy_params(m, context_params(m, H[a:b], YH, A[a:b])[y - a], q)
+            MU[y] = np.where(A[y, :, None], MU[y], MU2)
+            idx[y] = np.where(A[y, :, None], idx[y], idx2)
             done = y
         for c in range(m.M):
             S[y, x, c] = rd.value(m.gt[idx[y, x, c]])
