@@ -179,7 +179,10 @@ static int do_time(const opts *o, int argc, char **argv)
 {
     const dlic_model *m = load_model(o);
     dlic_context *c = open_ctx(o, m);
-    const double enc_mpp = macs(m, DLIC_G_A, DLIC_H_S), dec_mpp = macs(m, DLIC_H_S, DLIC_G_S);
+    /* Both sides run the context's c_ctx and c_ep (SPEC §6.1), if any. */
+    const double ctx = macs(m, DLIC_C_CTX, DLIC_C_EP);
+    const double enc_mpp = macs(m, DLIC_G_A, DLIC_H_S) + ctx;
+    const double dec_mpp = macs(m, DLIC_H_S, DLIC_G_S) + ctx;
     printf("# model %s M %u NZ %u: encode %.0f MAC/pixel, decode %.0f MAC/pixel\n",
            dlic_model_name(m), dlic_model_latent_channels(m), dlic_model_hyper_channels(m),
            enc_mpp, dec_mpp);
