@@ -277,6 +277,29 @@ static void test_dispatch_order(void **state)
 
 /* ------------------------------------------------------ whole transforms */
 
+/* tr on in with the C kernels on one thread: the bytes every ISA, thread
+ * count and stripe height must give. */
+static dlic_tensor c_reference(const dlic_transform *tr, const dlic_tensor *in)
+{
+    dlic_nn_dsp c;
+    dlic_nn_dsp_init(&c, 0);
+    dlic_nn_exec x0 = { .dsp = &c, .threads = 1, .total = tr->nlayers };
+    dlic_tensor ref = { 0 };
+    assert_int_equal(dlic_transform_run(&x0, tr, in, &ref), DLIC_OK);
+    return ref;
+}
+
+/* The table of ISA f (0: C, else isas[f - 1]) in *dsp; 0 when this CPU
+ * lacks it. */
+static int isa_dsp(unsigned f, dlic_nn_dsp *dsp)
+{
+    const unsigned flags = f ? isas[f - 1].flags : 0;
+    if ((dlic_cpu_detect() & flags) != flags)
+        return 0;
+    dlic_nn_dsp_init(dsp, flags);
+    return 1;
+}
+
 static void test_transform_isas_threads_stripes(void **state)
 {
     (void)state;
@@ -305,20 +328,13 @@ static void test_transform_isas_threads_stripes(void **state)
         const unsigned H = hs[d], W = ws[d];
         dlic_tensor in = { xmalloc((size_t)H * W * 12 * 2), H, W, 12 };
         fill_input(in.data, (size_t)H * W * 12, -4095, 4095, 1);
-        dlic_tensor ref = { 0 };
-        dlic_nn_dsp c;
-        dlic_nn_dsp_init(&c, 0);
-        dlic_nn_exec x0 = { .dsp = &c, .threads = 1, .total = 6 };
-        assert_int_equal(dlic_transform_run(&x0, &tr, &in, &ref), DLIC_OK);
+        dlic_tensor ref = c_reference(&tr, &in);
         const size_t bytes = ref.h * ref.w * ref.c * 2;
 
-        const unsigned det = dlic_cpu_detect();
         for (unsigned f = 0; f <= NISA; f++) {
-            const unsigned flags = f ? isas[f - 1].flags : 0;   /* 0: C */
-            if ((det & flags) != flags)
-                continue;
             dlic_nn_dsp dsp;
-            dlic_nn_dsp_init(&dsp, flags);
+            if (!isa_dsp(f, &dsp))
+                continue;
             for (unsigned th = 1; th <= 3; th++) {
                 static const unsigned stripes[] = { 1, 2, 3, 0, 1000 };
                 for (unsigned si = 0; si < 5; si++) {
@@ -370,19 +386,12 @@ static void test_transform_channel_split(void **state)
     const unsigned H = 5, W = 40;
     dlic_tensor in = { xmalloc((size_t)H * W * 64 * 2), H, W, 64 };
     fill_input(in.data, (size_t)H * W * 64, -300, 300, 0);
-    dlic_nn_dsp c;
-    dlic_nn_dsp_init(&c, 0);
-    dlic_nn_exec x0 = { .dsp = &c, .threads = 1 };
-    dlic_tensor ref;
-    assert_int_equal(dlic_transform_run(&x0, &tr, &in, &ref), DLIC_OK);
+    dlic_tensor ref = c_reference(&tr, &in);
     const size_t bytes = ref.h * ref.w * ref.c * 2;
-    const unsigned det = dlic_cpu_detect();
     for (unsigned f = 0; f <= NISA; f++) {
-        const unsigned flags = f ? isas[f - 1].flags : 0;       /* 0: C */
-        if ((det & flags) != flags)
-            continue;
         dlic_nn_dsp dsp;
-        dlic_nn_dsp_init(&dsp, flags);
+        if (!isa_dsp(f, &dsp))
+            continue;
         for (unsigned th = 2; th <= 7; th += 5) {
             dlic_nn_exec x = { .dsp = &dsp, .threads = th, .stripe = 1 };
             dlic_tensor out;
