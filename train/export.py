@@ -165,10 +165,7 @@ def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)
     m = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"),
              context=ck.get("context"))
-    cur = m.state_dict()
-    for k, v in ck["model"].items():
-        if k in cur:
-            cur[k].copy_(v.to(cur[k].dtype))
+    dmodel.load_weights(m, ck["model"])
     if ck.get("qat_weights"):
         snap_weights(m)          # trained on these roundings (train --qat-weights)
     return m.eval()
@@ -623,7 +620,10 @@ def main():
     ap.add_argument("--eval-images", type=int, default=3)
     ap.add_argument("--eval-q", default="0,50,100",
                     help="qualities for --eval-kodak (comma-separated)")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads; the calibration's float sums depend "
+                         "on the count, so the same file needs the same count "
+                         "(weights/README names the shipped file's)")
     ap.add_argument("--legacy-255", action="store_true",
                     help="checkpoint from before model.py took x - 0.5: "
                          "pixels in and out in [0, 255] units")

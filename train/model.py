@@ -245,6 +245,16 @@ class DLIC(nn.Module):
 
 
 @torch.no_grad()
+def load_weights(model, sd):
+    """Copy the tensors of state dict sd that model has into it (in model's
+    dtypes); names model lacks are skipped, so older checkpoints load."""
+    cur = model.state_dict()
+    for k, v in sd.items():
+        if k in cur:
+            cur[k].copy_(v.to(cur[k].dtype))
+    return model
+
+
 def grow(model, arch):
     """A copy of v1 `model` as `arch`, computing the same function: each
     inserted layer starts as the identity (centre tap 1, bias 0), exact

@@ -58,7 +58,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CropSampler, DEFAULT_PACK  # noqa: E402
 from model import (ARCHS, CONTEXTS, DLIC, LAMBDAS, add_context, grow,  # noqa: E402
-                   rd_loss, widen, widened_copy)
+                   load_weights, rd_loss, widen, widened_copy)
 from quant import set_qat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,14 +142,6 @@ def carry_adam(opt, model, names, old):
     opt.load_state_dict(new)
 
 
-def load_model_weights(model, sd):
-    cur = model.state_dict()
-    for k, v in sd.items():
-        if k in cur:
-            cur[k].copy_(v.to(cur[k].dtype))
-    return model
-
-
 @torch.no_grad()
 def validate(model, device, names=("kodim04.png", "kodim15.png", "kodim23.png")):
     from PIL import Image
@@ -204,7 +196,7 @@ def main():
         if args.context and args.context != ctx:
             raise SystemExit(f"{ckpt_path} has context {ctx}; --context "
                              f"{args.context} needs a new --run (with --init)")
-        model = load_model_weights(DLIC(N, M, arch=arch, context=ctx), state["model"])
+        model = load_weights(DLIC(N, M, arch=arch, context=ctx), state["model"])
         step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
         args.qat_weights = args.qat_weights or state.get("qat_weights", False)
     elif args.init:
@@ -214,7 +206,7 @@ def main():
         if args.N and args.N != N:
             raise SystemExit(f"{args.init} has N={N}; N cannot change")
         ctx = init.get("context")
-        model = load_model_weights(DLIC(N, M, arch=arch, context=ctx), init["model"])
+        model = load_weights(DLIC(N, M, arch=arch, context=ctx), init["model"])
         init_names = [n for n, _ in model.named_parameters()]
         if args.context and args.context != ctx:
             model = add_context(model, args.context)
