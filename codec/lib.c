@@ -7,6 +7,7 @@
 #include "codec/common/common.h"
 #include "codec/dec/decode.h"
 #include "codec/enc/encode.h"
+#include "codec/enc/rdoq.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
 #include "codec/nn/transform.h"
@@ -146,7 +147,7 @@ void dlic_default_settings(dlic_settings *s)
     *s = (dlic_settings){
         .quality = 75, .threads = 0, .max_pixels = (uint64_t)1 << 28,
         .max_memory = 0, .cpu_mask = ~0u, .model = NULL,
-        .progress = NULL, .progress_opaque = NULL,
+        .progress = NULL, .progress_opaque = NULL, .rdo = 1,
     };
 }
 
@@ -186,6 +187,7 @@ int dlic_open(dlic_context **ctx, const dlic_settings *settings)
         dlic_default_settings(&s);
     DLIC_CHECK(s.quality < 0 || s.quality > 100, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.threads < 0 || s.threads > DLIC_MAX_THREADS, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(s.rdo != 0 && s.rdo != 1, DLIC_ERR_INVALID_ARG);
     const dlic_model *m = s.model;
     if (!m)
         DLIC_TRY(dlic_model_default(&m));
@@ -243,6 +245,7 @@ int dlic_encode(dlic_context *ctx, const dlic_picture *pic,
     dlic_nn_exec x = exec_of(ctx);
     const dlic_enc_params p = {
         .model = ctx->model, .quality = ctx->s.quality,
+        .rdoq_kappa = ctx->s.rdo ? DLIC_RDOQ_KAPPA : 0,
         .max_pixels = ctx->s.max_pixels, .max_memory = ctx->s.max_memory,
     };
     return note(ctx, dlic_encode_image(&x, &p, pic, out, out_size));

@@ -53,6 +53,7 @@ static void test_default_settings(void **state)
     assert_null(s.model);
     assert_null(s.progress);
     assert_null(s.progress_opaque);
+    assert_int_equal(s.rdo, 1);
     dlic_default_settings(NULL);   /* no crash */
 }
 
@@ -78,6 +79,10 @@ static void test_open_close(void **state)
         assert_null(c);
         dlic_default_settings(&s);
         s.threads = bad_threads[i];
+        assert_int_equal(dlic_open(&c, &s), DLIC_ERR_INVALID_ARG);
+        assert_null(c);
+        dlic_default_settings(&s);
+        s.rdo = i ? 2 : -1;
         assert_int_equal(dlic_open(&c, &s), DLIC_ERR_INVALID_ARG);
         assert_null(c);
     }

@@ -20,6 +20,8 @@ static void help(void)
            "Options:\n"
            "  -o FILE          output file\n"
            "  -q N             quality 0..100 (default 75)\n"
+           "  --no-rdo         round the latent to the nearest instead of\n"
+           "                   rate-distortion optimised (larger files)\n"
            "  --metadata LIST  metadata to keep, comma-separated from all, none,\n"
            "                   icc and exif (default icc)\n"
            "  --weights FILE   use the model in FILE instead of the embedded one\n"
@@ -67,7 +69,7 @@ static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
 
 typedef struct enc_opts {
     cli_common c;
-    int quality, print_psnr;
+    int quality, print_psnr, no_rdo;
 } enc_opts;
 
 static int parse_args(int argc, char **argv, enc_opts *o)
@@ -82,6 +84,8 @@ static int parse_args(int argc, char **argv, enc_opts *o)
             return r;
         if (!strcmp(a, "--print-psnr") || !strcmp(a, "-print_psnr")) {
             o->print_psnr = 1;
+        } else if (!strcmp(a, "--no-rdo")) {
+            o->no_rdo = 1;
         } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
                 return cli_usage_error(PROG, "-q needs a quality 0..100");
@@ -125,6 +129,7 @@ int main(int argc, char **argv)
     if (cli_settings(PROG, &o.c, &prog, &s, &loaded))
         return CLI_EXIT_FAIL;
     s.quality = o.quality;
+    s.rdo = !o.no_rdo;
 
     double t0 = cli_now();
     if (io_read_file(o.c.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {

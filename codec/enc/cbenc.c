@@ -8,12 +8,14 @@
 #include "codec/common/common.h"
 #include "codec/common/latent.h"
 #include "codec/enc/cbenc.h"
+#include "codec/enc/rdoq.h"
 
 /* S and the Gaussian table of the positions x0, x0 + 2, ... of row y, from
- * their MU, LS in prm (Y->w x 2M); with ya, also their YH into ya. */
-static void quantize_half_row(const struct dlic_model *m, unsigned q, const dlic_tensor *Y,
-                              size_t y, size_t x0, const int16_t *prm, int32_t *S,
-                              uint8_t *idx, int16_t *ya)
+ * their MU, LS in prm (Y->w x 2M), S rounded by rdoq.h with kappa; with ya,
+ * also their YH into ya. */
+static void quantize_half_row(const struct dlic_model *m, unsigned q, uint32_t kappa,
+                              const dlic_tensor *Y, size_t y, size_t x0, const int16_t *prm,
+                              int32_t *S, uint8_t *idx, int16_t *ya)
 {
     const unsigned M = m->M;
     const uint32_t *gq = m->gq + (size_t)q * M, *igq = m->igq + (size_t)q * M;
@@ -22,8 +24,8 @@ static void quantize_half_row(const struct dlic_model *m, unsigned q, const dlic
         const size_t at = (y * Y->w + x) * M;
         const int16_t *p = prm + x * 2 * M, *yv = Y->data + at;
         for (unsigned c = 0; c < M; c++) {
-            S[at + c] = dlic_latent_quantize(yv[c], p[c], gq[c]);
             idx[at + c] = (uint8_t)dlic_latent_table(m, p[M + c], lq[c]);
+            S[at + c] = dlic_rdoq_quantize(&m->gt[idx[at + c]], kappa, yv[c], p[c], gq[c]);
             if (ya)
                 ya[at + c] = dlic_latent_dequantize(p[c], S[at + c], igq[c], m->YMAX);
         }
@@ -64,7 +66,7 @@ static void emit(const struct dlic_model *m, const dlic_tensor *Y, const int32_t
 }
 
 int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
-                      const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e)
+                      uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e)
 {
     dlic_transform body, last;
     dlic_tensor H = { 0 }, P = { 0 }, YA = { NULL, Y->h, Y->w, Y->c }, C = { 0 },
@@ -83,16 +85,16 @@ int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
     if (!r && !(r = dlic_transform_run(x, &body, Z, &H)) &&
         !(r = dlic_transform_run(x, &last, &H, &P))) {
         for (size_t y = 0; y < Y->h; y++)
-            quantize_half_row(m, q, Y, y, y % 2, P.data + y * Y->w * 2 * m->M, S, idx,
-                              YA.data);
+            quantize_half_row(m, q, kappa, Y, y, y % 2, P.data + y * Y->w * 2 * m->M, S,
+                              idx, YA.data);
         free(P.data);
         P.data = NULL;
         r = dlic_transform_run(x, &m->t[DLIC_C_CTX], &YA, &C);
     }
     if (!r && !(r = concat(&H, &C, &HC)) && !(r = dlic_transform_run(x, &m->t[DLIC_C_EP], &HC, &Q))) {
         for (size_t y = 0; y < Y->h; y++)
-            quantize_half_row(m, q, Y, y, (y + 1) % 2, Q.data + y * Y->w * 2 * m->M, S,
-                              idx, NULL);
+            quantize_half_row(m, q, kappa, Y, y, (y + 1) % 2,
+                              Q.data + y * Y->w * 2 * m->M, S, idx, NULL);
         emit(m, Y, S, idx, e);
     }
     free(H.data);

@@ -6,6 +6,7 @@
 #include "codec/common/latent.h"
 #include "codec/enc/cbenc.h"
 #include "codec/enc/encode.h"
+#include "codec/enc/rdoq.h"
 #include "codec/entropy/rangecoder.h"
 #include "format/container.h"
 
@@ -78,6 +79,7 @@ typedef struct yenc {
     const struct dlic_model *m;
     const uint32_t *gq;
     const int32_t *lq;
+    uint32_t kappa;
     const dlic_tensor *Y;
     dlic_rc_enc e;
 } yenc;
@@ -91,9 +93,10 @@ static int code_y(void *opaque, size_t y0, size_t n, const int16_t *P)
     const size_t first = y0 * s->Y->w, count = n * s->Y->w;
     for (size_t i = 0; i < count; i++) {
         const int16_t *y = s->Y->data + (first + i) * M, *p = P + i * 2 * M;
-        for (unsigned c = 0; c < M; c++)
-            dlic_rc_enc_value(&s->e, &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])],
-                              dlic_latent_quantize(y[c], p[c], s->gq[c]));
+        for (unsigned c = 0; c < M; c++) {
+            const dlic_table *t = &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])];
+            dlic_rc_enc_value(&s->e, t, dlic_rdoq_quantize(t, s->kappa, y[c], p[c], s->gq[c]));
+        }
     }
     return DLIC_OK;
 }
@@ -187,10 +190,10 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
         goto done;
     dlic_nn_progress(x);
     yenc ye = { .m = m, .gq = m->gq + (size_t)p->quality * m->M,
-                .lq = m->lq + (size_t)p->quality * m->M, .Y = &Y };
+                .lq = m->lq + (size_t)p->quality * m->M, .kappa = p->rdoq_kappa, .Y = &Y };
     dlic_rc_enc_init(&ye.e);
     if (dlic_model_has_context(m))
-        r = dlic_cbenc_code_y(x, m, (unsigned)p->quality, &Y, &Z, &ye.e);
+        r = dlic_cbenc_code_y(x, m, (unsigned)p->quality, p->rdoq_kappa, &Y, &Z, &ye.e);
     else
         r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z, code_y, &ye);
     if (r) {

@@ -115,6 +115,10 @@ typedef struct dlic_settings {
     /* Called with 0..100 during long work; NULL for none. */
     void (*progress)(void *opaque, int percent);
     void *progress_opaque;
+    int rdo;                    /* encoder: 1 (default) rate-distortion
+                                   optimised rounding of the latent, smaller
+                                   files at the same quality; 0 rounds to
+                                   the nearest (faster, larger) */
 } dlic_settings;
 
 DLIC_API void dlic_default_settings(dlic_settings *s);

@@ -139,6 +139,13 @@ leftover=$(find "$T" -name '.*.??????' | head -n 1)
 "$INFO" "$T/def.dlic" | grep -q 'matches the embedded model' || fail "embedded model id"
 "$DEC" "$T/def.dlic" -o "$T/def.png" 2>"$T/err" || fail "decode with the embedded model"
 [ "$(png_info "$T/def.png")" = "72 40 8 2" ] || fail "embedded model: $(png_info "$T/def.png")"
+# --no-rdo: nearest rounding of the latent (codec/enc/rdoq.h), another valid
+# stream; the default only leaves a value's nearest integer for a cheaper one
+"$ENC" -quiet --no-rdo "$D/rgb.png" -o "$T/near.dlic" 2>"$T/err" || fail "encode --no-rdo"
+"$DEC" "$T/near.dlic" -o "$T/near.png" 2>"$T/err" || fail "decode a --no-rdo stream"
+cmp -s "$T/def.dlic" "$T/near.dlic" && fail "--no-rdo made the same stream as the default"
+[ "$(wc -c < "$T/def.dlic")" -le "$(wc -c < "$T/near.dlic")" ] ||
+    fail "rate-distortion optimised rounding made a larger stream than --no-rdo"
 
 # --- one real photo (optional) ---------------------------------------------
 K=../shared/data/kodak/kodim01.png

@@ -365,6 +365,8 @@ static inline void mb_write(const mb_model *m, mb_writer *w)
 static inline int mb_serialize(const mb_model *m, uint8_t **out, size_t *size)
 {
     mb_writer w = { NULL, 0 };
+    *out = NULL;                /* also on failure (and for gcc -O2) */
+    *size = 0;
     mb_write(m, &w);
     w.p = malloc(w.n + 4);
     if (!w.p)
@@ -390,6 +392,8 @@ static inline int mb_build(unsigned M, unsigned NZ, unsigned N, uint32_t seed,
 {
     mb_config c;
     mb_model m;
+    *out = NULL;
+    *size = 0;
     mb_config_default(&c, M, NZ, N);
     c.seed = seed;
     if (mb_init(&m, &c))
