@@ -8,7 +8,7 @@
  *   speed encode [OPTIONS] IMAGE OUT   (IMAGE "synth:WxH": a synthetic one)
  *   speed rss    [OPTIONS] STREAM      decode once, print ru_maxrss
  * OPTIONS: --weights FILE, --threads N, --cpu scalar|avx2|avxvnni|avx512,
- *          --runs N, --quality Q */
+ *          --runs N, --quality Q, --rdo 0|1 (dlic_settings.rdo) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,7 @@
 
 typedef struct opts {
     const char *weights;
-    int threads, runs, quality;
+    int threads, runs, quality, rdo;
     unsigned cpu_mask;
 } opts;
 
@@ -121,6 +121,7 @@ static dlic_context *open_ctx(const opts *o, const dlic_model *m)
     s.threads = o->threads;
     s.cpu_mask = o->cpu_mask;
     s.quality = o->quality;
+    s.rdo = o->rdo;
     s.max_pixels = 0;
     dlic_context *c;
     int r = dlic_open(&c, &s);
@@ -277,7 +278,7 @@ static int do_rss(const opts *o, const char *path)
 
 int main(int argc, char **argv)
 {
-    opts o = { NULL, 2, 5, 75, ~0u };
+    opts o = { NULL, 2, 5, 75, 1, ~0u };
     if (argc < 2)
         goto usage;
     const char *mode = argv[1];
@@ -294,6 +295,8 @@ int main(int argc, char **argv)
             o.runs = atoi(v) > 0 ? atoi(v) : 1;
         else if (!strcmp(argv[i - 1], "--quality"))
             o.quality = atoi(v);
+        else if (!strcmp(argv[i - 1], "--rdo"))
+            o.rdo = atoi(v);
         else if (!strcmp(argv[i - 1], "--cpu")) {
             if (cli_parse_cpu(v, &o.cpu_mask))
                 goto usage;

@@ -11,6 +11,8 @@
 #        KODAK_N        use the first N images (default all)
 #        RUNS           runs per median (default 5)
 #        THREADS        worker threads (default 2)
+#        RDO            encoder's rate-distortion optimised rounding, 1 or
+#                       0 (dlic-enc --no-rdo; default 1)
 #        BIG            size of the big RSS test, WxH (default 8000x6000;
 #                       empty: skip)
 #        PYTHON         interpreter with torch (default /usr/bin/python3;
@@ -29,6 +31,7 @@ BIG=${BIG-8000x6000}
 PYTHON=${PYTHON-/usr/bin/python3}
 W=
 [ -n "${BENCH_WEIGHTS:-}" ] && W="--weights $BENCH_WEIGHTS"
+W="$W --rdo ${RDO:-1}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
