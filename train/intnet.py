@@ -479,9 +479,63 @@ def dequantize_latent(m, S, MU, q):
     return np.clip(MU + rshr(S * m.IGQ[q], 16), -m.YMAX, m.YMAX)
 
 
-def quantize_latent(m, Y, MU, q):
-    """SPEC §6, encoder side: S."""
-    return rshr((Y - MU) * m.GQ[q], 16)
+# codec/enc/rdoq.h: DLIC_RDOQ_KAPPA, 0.015 in units of 2^-16
+RDOQ_KAPPA = 983
+
+
+def _bit_length(v):
+    """floor(log2(v)) + 1 of non-negative int64 values below 2^62."""
+    v = np.asarray(v, np.int64)
+    return sum(((v >> k) > 0).astype(np.int64) for k in range(62))
+
+
+def rdoq_log2(f):
+    """floor(log2(f) * 2^16) by bit-serial squaring, bit for bit as
+    dlic_rdoq_log2() of codec/enc/rdoq.c (1 <= f <= 2^16)."""
+    f = np.asarray(f, np.uint64)
+    L = _bit_length(f.astype(np.int64)) - 1
+    x = f << (30 - L).astype(np.uint64)
+    frac = np.zeros(f.shape, np.int64)
+    for i in range(16):
+        x = (x * x) >> np.uint64(30)
+        up = x >= np.uint64(2 << 30)
+        x = np.where(up, x >> np.uint64(1), x)
+        frac |= up.astype(np.int64) << (15 - i)
+    return L << 16 | frac
+
+
+def rdoq_bits(m, idx, v):
+    """Bits * 2^16 of coding each v with table m.gt[idx] (SPEC §7.2), as
+    dlic_rdoq_bits()."""
+    if not hasattr(m, "_rdoq"):
+        nvmax = max(t.nv for t in m.gt)
+        cost = np.zeros((m.NS, nvmax + 1), np.int64)
+        for i, t in enumerate(m.gt):
+            cost[i, :t.nv + 1] = (16 << 16) - rdoq_log2(t.f)
+        m._rdoq = (cost, np.array([t.lo for t in m.gt], np.int64),
+                   np.array([t.nv for t in m.gt], np.int64))
+    cost, lo, nv = m._rdoq
+    lo, nv, v = lo[idx], nv[idx], np.asarray(v, np.int64)
+    j = v - lo
+    inside = (j >= 0) & (j < nv)
+    u = np.where(v >= lo + nv, 2 * (v - (lo + nv)), 2 * (lo - 1 - v) + 1)
+    esc = cost[idx, nv] + ((2 * (_bit_length(u + 1) - 1) + 1) << 16)
+    return np.where(inside, cost[idx, np.clip(j, 0, nv)], esc)
+
+
+def quantize_latent(m, Y, MU, q, idx=None, kappa=0):
+    """SPEC §6, encoder side: S, the nearest integer; with kappa and the
+    values' tables idx, the rate-distortion optimised rounding of
+    codec/enc/rdoq.h: of the two integer neighbours the one with the
+    smaller squared error (units 2^-32) + kappa * bits * 2^16."""
+    n = (Y - MU) * m.GQ[q]
+    if not kappa:
+        return rshr(n, 16)
+    a = n >> 16
+    da = n - (a << 16)
+    ca = da * da + kappa * rdoq_bits(m, idx, a)
+    cb = (65536 - da) ** 2 + kappa * rdoq_bits(m, idx, a + 1)
+    return np.where(ca < cb, a, a + 1)
 
 
 def anchors(h, w):
@@ -682,10 +736,12 @@ def padded_size(width, height):
     return -(-width // 64) * 64, -(-height // 64) * 64
 
 
-def encode_image(m, img, q=75, colour=None, ancillary=()):
+def encode_image(m, img, q=75, colour=None, ancillary=(), rdo=True):
     """Reference encoder: H x W x 3 (or H x W gray) uint8 -> stream bytes.
 
-    Follows SPEC §3.3 (padding), §5 (g_a, h_a, h_s), §6 (S) and §7."""
+    Follows SPEC §3.3 (padding), §5 (g_a, h_a, h_s), §6 (S, rounded as
+    dlic-enc does: rdo=False is dlic-enc --no-rdo) and §7."""
+    kappa = RDOQ_KAPPA if rdo else 0
     img = np.asarray(img, np.uint8)
     if img.ndim == 2:
         img = img[:, :, None]
@@ -702,12 +758,12 @@ def encode_image(m, img, q=75, colour=None, ancillary=()):
     Z = run_transform(m, "h_a", Y)
     P, H = hyper_params(m, Z)
     MU, idx = entropy_params(m, P, q)
-    S = quantize_latent(m, Y, MU, q)
+    S = quantize_latent(m, Y, MU, q, idx, kappa)
     if H is not None:                   # §6.1: non-anchors from c_ep
         A = anchors(*Y.shape[:2])
         MU2, idx2 = entropy_params(m, context_params(
             m, H, dequantize_latent(m, S, MU, q), A), q)
-        S2 = quantize_latent(m, Y, MU2, q)
+        S2 = quantize_latent(m, Y, MU2, q, idx2, kappa)
         S = np.where(A[..., None], S, S2)
         idx = np.where(A[..., None], idx, idx2)
     ez = RangeEncoder()
