@@ -40,7 +40,8 @@ def expect_error(m, data, name, what):
 
 
 def reconstruction(m, img, q):
-    """What the encoder expects the decoder to produce (§3, §5, §6)."""
+    """What the encoder expects the decoder to produce (§3, §5, §6, S
+    rounded as encode_image does)."""
     h, w = img.shape[:2]
     Wp, Hp = intnet.padded_size(w, h)
     X = img[np.minimum(np.arange(Hp), h - 1)][:, np.minimum(np.arange(Wp), w - 1)]
@@ -48,7 +49,7 @@ def reconstruction(m, img, q):
     Z = intnet.run_transform(m, "h_a", Y)
     P = intnet.run_transform(m, "h_s", Z)
     MU, idx = intnet.entropy_params(m, P, q)
-    S = intnet.quantize_latent(m, Y, MU, q)
+    S = intnet.quantize_latent(m, Y, MU, q, idx, intnet.RDOQ_KAPPA)
     YH = intnet.dequantize_latent(m, S, MU, q)
     return intnet.run_transform(m, "g_s", YH)[:h, :w].astype(np.uint8), S, idx
 

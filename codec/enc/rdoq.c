@@ -43,7 +43,7 @@ int32_t dlic_rdoq_quantize(const dlic_table *t, uint32_t kappa, int16_t y, int16
     /* v = n / 2^16 lies in [a, a + 1); |n| < 2^44, |a| < 2^28. */
     const int64_t n = (int64_t)(y - mu) * gq;
     const int32_t a = (int32_t)(n >> 16);               /* floor */
-    const uint64_t da = (uint64_t)(n - ((int64_t)a << 16)), db = 65536 - da;
+    const uint64_t da = (uint64_t)n & 0xffff, db = 65536 - da;   /* n - a * 2^16 */
     /* Squared error in units of 2^-32, kappa * bits likewise: < 2^41. */
     const uint64_t ca = da * da + (uint64_t)kappa * dlic_rdoq_bits(t, a);
     const uint64_t cb = db * db + (uint64_t)kappa * dlic_rdoq_bits(t, a + 1);
