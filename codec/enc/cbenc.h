@@ -11,9 +11,9 @@
 #include "format/model.h"
 
 /* Code the latent Y (Hp/16 x Wp/16 x M) of the hyper-latent Z at quality q
- * into e, in the order of SPEC §7.4, rounding it with kappa (rdoq.h). m must have a context. Returns
- * DLIC_ERR_NOMEM or DLIC_ERR_LIMIT from the transforms (e keeps its own
- * sticky error). */
+ * into e, in the order of SPEC §7.4, rounding it with kappa (rdoq.h). m
+ * must have a context. Returns DLIC_ERR_NOMEM or DLIC_ERR_LIMIT from the
+ * transforms (e keeps its own sticky error). */
 int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
                       uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e);
 
