@@ -157,7 +157,8 @@ static int decode_half_row(dlic_cbdec *s, size_t y, size_t x0, const int16_t *pr
         const int16_t *p = prm + x * 2 * M;
         int16_t *yh = out + x * M;
         for (unsigned c = 0; c < M; c++) {
-            const int32_t v = dlic_rc_dec_value(&s->d, &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])]);
+            const dlic_table *t = &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])];
+            const int32_t v = dlic_rc_dec_value(&s->d, t);
             yh[c] = dlic_latent_dequantize(p[c], v, s->igq[c], ymax);
         }
     }

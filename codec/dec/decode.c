@@ -117,7 +117,8 @@ static int decode_y(void *opaque, size_t y, size_t n, const int16_t *P)
         const int16_t *p = P + i * 2 * M;
         int16_t *yh = s->yh + i * M;
         for (unsigned c = 0; c < M; c++) {
-            const int32_t v = dlic_rc_dec_value(&s->d, &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])]);
+            const dlic_table *t = &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])];
+            const int32_t v = dlic_rc_dec_value(&s->d, t);
             yh[c] = dlic_latent_dequantize(p[c], v, s->igq[c], ymax);
         }
         if ((i + 1) % s->yw == 0)

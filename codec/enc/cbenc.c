@@ -91,7 +91,8 @@ int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
         P.data = NULL;
         r = dlic_transform_run(x, &m->t[DLIC_C_CTX], &YA, &C);
     }
-    if (!r && !(r = concat(&H, &C, &HC)) && !(r = dlic_transform_run(x, &m->t[DLIC_C_EP], &HC, &Q))) {
+    if (!r && !(r = concat(&H, &C, &HC)) &&
+        !(r = dlic_transform_run(x, &m->t[DLIC_C_EP], &HC, &Q))) {
         for (size_t y = 0; y < Y->h; y++)
             quantize_half_row(m, q, kappa, Y, y, (y + 1) % 2,
                               Q.data + y * Y->w * 2 * m->M, S, idx, NULL);
