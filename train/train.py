@@ -95,6 +95,10 @@ def parse_args():
                    help="ramp the lr up linearly from 0 over the first this many "
                         "minutes (for --init, whose Adam state starts empty)")
     p.add_argument("--minutes", type=float, default=60.0, help="stop after this wall time")
+    p.add_argument("--continue-schedule", action="store_true",
+                   help="when resuming a run, count --minutes, --warmup-minutes and "
+                        "--decay-minutes from the run's start (the elapsed time its "
+                        "checkpoint saved), not from this invocation's")
     p.add_argument("--steps", type=int, default=0, help="stop at this total step (0: no limit)")
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
     p.add_argument("--val-minutes", type=float, default=30.0)
@@ -261,6 +265,8 @@ def main():
     amp_dev = "cuda" if dev.type == "cuda" else "cpu"
     tty = sys.stderr.isatty()
     t_start = time.time()
+    # Minutes of the schedule already run (--continue-schedule of a resumed run).
+    t_done = elapsed if state is not None and args.continue_schedule else 0.0
     t_ckpt = t_val = t_start
     win_t, win_n, win = time.time(), 0, []
 
@@ -296,10 +302,10 @@ def main():
 
     while True:
         now = time.time()
-        if (stop or now - t_start > args.minutes * 60
+        if (stop or t_done + now - t_start > args.minutes * 60
                 or (args.steps and step >= args.steps)):
             break
-        lr = lr_at(now - t_start)
+        lr = lr_at(t_done + now - t_start)
         for g in opt.param_groups:
             g["lr"] = lr
         b = sampler.batch(args.batch)
