@@ -14,6 +14,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SRC = os.path.join(HERE, "..", "..", "shared", "data", "train")
 DEFAULT_PACK = os.path.join(HERE, "pack", "train.npz")
+# Evaluation only: never a training source.
+KODAK = os.path.join(HERE, "..", "..", "shared", "data", "kodak")
 
 
 def build_pack(src=DEFAULT_SRC, dst=DEFAULT_PACK, min_side=256):

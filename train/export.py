@@ -69,7 +69,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import intnet  # noqa: E402
 import model as dmodel  # noqa: E402
-from model import (DLIC, LOG2_SCALE_MAX, LOG2_SCALE_MIN, context_specs,  # noqa: E402
+from model import (LOG2_SCALE_MAX, LOG2_SCALE_MIN, context_specs,  # noqa: E402
                    layer_specs)
 from quant import snap_weights  # noqa: E402
 
@@ -163,9 +163,7 @@ def prior_tables(prior, zr):
 
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    m = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"),
-             context=ck.get("context"))
-    dmodel.load_weights(m, ck["model"])
+    m = dmodel.from_checkpoint(ck)
     if ck.get("qat_weights"):
         snap_weights(m)          # trained on these roundings (train --qat-weights)
     return m.eval()

@@ -18,10 +18,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from data import CropSampler
-from model import DLIC, LAMBDAS, load_weights, rd_loss
-
-KODAK = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "kodak")
+from data import KODAK, CropSampler
+from model import LAMBDAS, from_checkpoint, rd_loss
 
 
 def kodak_crops(n_per=2, seed=5):
@@ -64,9 +62,7 @@ def main():
     kodak = kodak_crops()
     for ck in sys.argv[1:]:
         st = torch.load(ck, map_location="cpu", weights_only=False)
-        model = DLIC(st.get("N", 128), st.get("M", 192), arch=st.get("arch", "v1"),
-                     context=st.get("context"))
-        model = load_weights(model, st["model"]).float().eval()
+        model = from_checkpoint(st).float().eval()   # unsnapped, as trained
         cols = [f"{ck} ({st.get('crops')} crops)"]
         for level in (0.0, 3.5, 7.0):
             bt, pt, lt = evaluate(model, train, level)

@@ -255,6 +255,13 @@ def load_weights(model, sd):
     return model
 
 
+def from_checkpoint(ck):
+    """The float model of checkpoint dict ck (train.py's), with its weights."""
+    model = DLIC(ck.get("N", 128), ck.get("M", 192), arch=ck.get("arch", "v1"),
+                 context=ck.get("context"))
+    return load_weights(model, ck["model"])
+
+
 def grow(model, arch):
     """A copy of v1 `model` as `arch`, computing the same function: each
     inserted layer starts as the identity (centre tap 1, bias 0), exact

@@ -56,13 +56,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CropSampler, DEFAULT_PACK  # noqa: E402
+from data import KODAK, CropSampler, DEFAULT_PACK  # noqa: E402
 from model import (ARCHS, CONTEXTS, DLIC, LAMBDAS, add_context, grow,  # noqa: E402
                    load_weights, rd_loss, widen, widened_copy)
 from quant import set_qat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KODAK = os.path.join(HERE, "..", "..", "shared", "data", "kodak")
 
 
 def parse_args():
