@@ -8,6 +8,7 @@
 #include "codec/dec/decode.h"
 #include "codec/enc/encode.h"
 #include "codec/enc/rdoq.h"
+#include "codec/enc/refine.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
 #include "codec/nn/transform.h"
@@ -188,6 +189,7 @@ int dlic_open(dlic_context **ctx, const dlic_settings *settings)
     DLIC_CHECK(s.quality < 0 || s.quality > 100, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.threads < 0 || s.threads > DLIC_MAX_THREADS, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.rdo != 0 && s.rdo != 1, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(s.refine < 0 || s.refine > DLIC_REFINE_MAX_ITERS, DLIC_ERR_INVALID_ARG);
     const dlic_model *m = s.model;
     if (!m)
         DLIC_TRY(dlic_model_default(&m));
@@ -246,6 +248,7 @@ int dlic_encode(dlic_context *ctx, const dlic_picture *pic,
     const dlic_enc_params p = {
         .model = ctx->model, .quality = ctx->s.quality,
         .rdoq_kappa = ctx->s.rdo ? DLIC_RDOQ_KAPPA : 0,
+        .refine_iters = (unsigned)ctx->s.refine,
         .max_pixels = ctx->s.max_pixels, .max_memory = ctx->s.max_memory,
     };
     return note(ctx, dlic_encode_image(&x, &p, pic, out, out_size));

@@ -45,6 +45,8 @@ static void help(void)
            "  --qualities C=LIST   qualities of codec C, e.g. webp=10,50,90 (repeatable)\n"
            "  --images N           use the first N images (sorted by name)\n"
            "  --weights FILE       DLIC model file instead of the embedded one\n"
+           "  --refine N           DLIC encodes with N iterations of latent\n"
+           "                       refinement (dlic-enc --refine; default 0)\n"
            "  -j N                 images measured in parallel (default: all cores)\n"
            "  --out DIR            output folder (default build/bench)\n"
            "  --no-plot            do not run gnuplot\n"
@@ -61,7 +63,7 @@ static void help(void)
 typedef struct bench_opts {
     const char *dir, *out, *weights, *codecs;
     const char *qual[16];
-    int nqual, images, jobs, plot, speed;
+    int nqual, images, jobs, plot, speed, refine;
 } bench_opts;
 
 static int parse_args(int argc, char **argv, bench_opts *o)
@@ -100,6 +102,9 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             if (r < 0)
                 return cli_usage_error(PROG, "--weights needs a model file");
             o->weights = v;
+        } else if ((r = cli_opt_value(argc, argv, &i, "--refine", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 0, 1000, &o->refine))
+                return cli_usage_error(PROG, "--refine needs an iteration count 0..1000");
         } else if ((r = cli_opt_value(argc, argv, &i, "-j", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 1, 64, &o->jobs))
                 return cli_usage_error(PROG, "-j needs a number 1..64");
@@ -166,6 +171,11 @@ static int select_codecs(const bench_opts *o, const dlic_model *model,
             fprintf(stderr, "%s: note: skipping %s (%s): its encoder or decoder "
                     "is not on PATH\n", PROG, c->id, c->label);
             continue;
+        }
+        /* refined streams are other points: cached apart */
+        if (!strcmp(c->id, "dlic") && o->refine) {
+            const size_t l = strlen(e->version);
+            snprintf(e->version + l, sizeof(e->version) - l, " refine %d", o->refine);
         }
         const char *q = c->qualities;
         for (int i = 0; i < o->nqual; i++) {
@@ -400,6 +410,7 @@ int main(int argc, char **argv)
     run.images = images;
     run.nimages = nimages;
     run.model = loaded;
+    run.refine = o.refine;
     run.cache = &cache;
     run.jobs = o.jobs;
     run.tty = isatty(STDERR_FILENO);

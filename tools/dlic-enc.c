@@ -22,6 +22,11 @@ static void help(void)
            "  -q N             quality 0..100 (default 75)\n"
            "  --no-rdo         round the latent to the nearest instead of\n"
            "                   rate-distortion optimised (larger files)\n"
+           "  --refine N       search for a better latent with N iterations\n"
+           "                   1..1000 (default 0: off); smaller files at the\n"
+           "                   same quality, mostly at high qualities, but\n"
+           "                   each iteration costs about two decodes, and the\n"
+           "                   bytes may differ between machines\n"
            "  --metadata LIST  metadata to keep, comma-separated from all, none,\n"
            "                   icc and exif (default icc)\n"
            "  --weights FILE   use the model in FILE instead of the embedded one\n"
@@ -69,7 +74,7 @@ static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
 
 typedef struct enc_opts {
     cli_common c;
-    int quality, print_psnr, no_rdo;
+    int quality, print_psnr, no_rdo, refine;
 } enc_opts;
 
 static int parse_args(int argc, char **argv, enc_opts *o)
@@ -86,6 +91,9 @@ static int parse_args(int argc, char **argv, enc_opts *o)
             o->print_psnr = 1;
         } else if (!strcmp(a, "--no-rdo")) {
             o->no_rdo = 1;
+        } else if ((r = cli_opt_value(argc, argv, &i, "--refine", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 0, 1000, &o->refine))
+                return cli_usage_error(PROG, "--refine needs an iteration count 0..1000");
         } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
                 return cli_usage_error(PROG, "-q needs a quality 0..100");
@@ -130,6 +138,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     s.quality = o.quality;
     s.rdo = !o.no_rdo;
+    s.refine = o.refine;
 
     double t0 = cli_now();
     if (io_read_file(o.c.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {

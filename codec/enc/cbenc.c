@@ -12,10 +12,10 @@
 
 /* S and the Gaussian table of the positions x0, x0 + 2, ... of row y, from
  * their MU, LS in prm (Y->w x 2M), S rounded by rdoq.h with kappa; with ya,
- * also their YH into ya. */
+ * also their YH into ya; with mu, their MU into mu. */
 static void quantize_half_row(const struct dlic_model *m, unsigned q, uint32_t kappa,
                               const dlic_tensor *Y, size_t y, size_t x0, const int16_t *prm,
-                              int32_t *S, uint8_t *idx, int16_t *ya)
+                              int32_t *S, uint8_t *idx, int16_t *ya, int16_t *mu)
 {
     const unsigned M = m->M;
     const uint32_t *gq = m->gq + (size_t)q * M, *igq = m->igq + (size_t)q * M;
@@ -28,6 +28,8 @@ static void quantize_half_row(const struct dlic_model *m, unsigned q, uint32_t k
             S[at + c] = dlic_rdoq_quantize(&m->gt[idx[at + c]], kappa, yv[c], p[c], gq[c]);
             if (ya)
                 ya[at + c] = dlic_latent_dequantize(p[c], S[at + c], igq[c], m->YMAX);
+            if (mu)
+                mu[at + c] = p[c];
         }
     }
 }
@@ -65,28 +67,31 @@ static void emit(const struct dlic_model *m, const dlic_tensor *Y, const int32_t
     }
 }
 
-int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
-                      uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e)
+/* S, table index and (with mu) MU of every value of Y, then (with e) the
+ * coded latent. */
+static int code(dlic_nn_exec *x, const struct dlic_model *m, unsigned q, uint32_t kappa,
+                const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e, int16_t *mu,
+                uint8_t *idx_out)
 {
     dlic_transform body, last;
     dlic_tensor H = { 0 }, P = { 0 }, YA = { NULL, Y->h, Y->w, Y->c }, C = { 0 },
                 HC = { 0 }, Q = { 0 };
     size_t n, bytes;
     int32_t *S = NULL;
-    uint8_t *idx = NULL;
+    uint8_t *idx = idx_out;
     dlic_model_split_hs(m, &body, &last);
     int r = dlic_tensor_bytes(Y->h, Y->w, Y->c, &bytes);
     /* NS <= 256: a table index fits a byte. */
     if (!r && (dlic_mul_size(Y->h * Y->w, Y->c, &n) || dlic_mul_size(n, sizeof(*S), &n)))
         r = DLIC_ERR_LIMIT;
     if (!r && (!(YA.data = calloc(1, bytes ? bytes : 1)) || !(S = malloc(n ? n : 1)) ||
-               !(idx = malloc(n / sizeof(*S) ? n / sizeof(*S) : 1))))
+               (!idx && !(idx = malloc(n / sizeof(*S) ? n / sizeof(*S) : 1)))))
         r = DLIC_ERR_NOMEM;
     if (!r && !(r = dlic_transform_run(x, &body, Z, &H)) &&
         !(r = dlic_transform_run(x, &last, &H, &P))) {
         for (size_t y = 0; y < Y->h; y++)
             quantize_half_row(m, q, kappa, Y, y, y % 2, P.data + y * Y->w * 2 * m->M, S,
-                              idx, YA.data);
+                              idx, YA.data, mu);
         free(P.data);
         P.data = NULL;
         r = dlic_transform_run(x, &m->t[DLIC_C_CTX], &YA, &C);
@@ -95,8 +100,9 @@ int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
         !(r = dlic_transform_run(x, &m->t[DLIC_C_EP], &HC, &Q))) {
         for (size_t y = 0; y < Y->h; y++)
             quantize_half_row(m, q, kappa, Y, y, (y + 1) % 2,
-                              Q.data + y * Y->w * 2 * m->M, S, idx, NULL);
-        emit(m, Y, S, idx, e);
+                              Q.data + y * Y->w * 2 * m->M, S, idx, NULL, mu);
+        if (e)
+            emit(m, Y, S, idx, e);
     }
     free(H.data);
     free(P.data);
@@ -105,8 +111,22 @@ int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
     free(HC.data);
     free(Q.data);
     free(S);
-    free(idx);
+    if (idx != idx_out)
+        free(idx);
     return r;
+}
+
+int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
+                      uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e)
+{
+    return code(x, m, q, kappa, Y, Z, e, NULL, NULL);
+}
+
+int dlic_cbenc_params(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
+                      uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, int16_t *mu,
+                      uint8_t *idx)
+{
+    return code(x, m, q, kappa, Y, Z, NULL, mu, idx);
 }
 
 int dlic_cbenc_memory(const dlic_nn_exec *x, const struct dlic_model *m,

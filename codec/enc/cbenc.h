@@ -17,6 +17,13 @@
 int dlic_cbenc_code_y(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
                       uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, dlic_rc_enc *e);
 
+/* MU and Gaussian table index of every value of Y (Y's layout) as
+ * dlic_cbenc_code_y() would code them, the anchors rounded with kappa; for
+ * refine.h. Errors as dlic_cbenc_code_y(). */
+int dlic_cbenc_params(dlic_nn_exec *x, const struct dlic_model *m, unsigned q,
+                      uint32_t kappa, const dlic_tensor *Y, const dlic_tensor *Z, int16_t *mu,
+                      uint8_t *idx);
+
 /* Peak bytes of dlic_cbenc_code_y() on a zh x zw Z, Y and Z not counted:
  * the whole tensors it holds at once, the largest stream and the packed
  * weights. DLIC_ERR_LIMIT on overflow. */

@@ -7,6 +7,7 @@
 #include "codec/enc/cbenc.h"
 #include "codec/enc/encode.h"
 #include "codec/enc/rdoq.h"
+#include "codec/enc/refine.h"
 #include "codec/entropy/rangecoder.h"
 #include "format/container.h"
 
@@ -101,6 +102,58 @@ static int code_y(void *opaque, size_t y0, size_t n, const int16_t *P)
     return DLIC_OK;
 }
 
+/* MU and the table index of the latent's values, from h_s's rows of P
+ * (models without a context). */
+typedef struct pgrab {
+    const struct dlic_model *m;
+    const int32_t *lq;
+    size_t w;
+    int16_t *mu;
+    uint8_t *idx;
+} pgrab;
+
+static int grab_params(void *opaque, size_t y0, size_t n, const int16_t *P)
+{
+    pgrab *g = opaque;
+    const unsigned M = g->m->M;
+    const size_t first = y0 * g->w, count = n * g->w;
+    for (size_t i = 0; i < count; i++)
+        for (unsigned c = 0; c < M; c++) {
+            g->mu[(first + i) * M + c] = P[i * 2 * M + c];
+            g->idx[(first + i) * M + c] =
+                (uint8_t)dlic_latent_table(g->m, P[i * 2 * M + M + c], g->lq[c]);
+        }
+    return DLIC_OK;
+}
+
+/* Latent refinement (refine.h) of Y, whose hyper-latent is Z. */
+static int refine(dlic_nn_exec *x, const dlic_enc_params *p, const dlic_picture *pic,
+                  dlic_tensor *Y, const dlic_tensor *Z)
+{
+    const struct dlic_model *m = p->model;
+    const size_t n = Y->h * Y->w * Y->c;         /* fits: Y was allocated */
+    int16_t *mu = malloc(n * sizeof(int16_t) + 1);
+    uint8_t *idx = malloc(n + 1);
+    int r = DLIC_ERR_NOMEM;
+    if (mu && idx) {
+        if (dlic_model_has_context(m)) {
+            r = dlic_cbenc_params(x, m, (unsigned)p->quality, p->rdoq_kappa, Y, Z, mu, idx);
+        } else {
+            pgrab g = { m, m->lq + (size_t)p->quality * m->M, Y->w, mu, idx };
+            r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z->h, Z->w, get_row, (void *)Z,
+                                      grab_params, &g);
+        }
+    }
+    if (!r) {
+        const dlic_refine_args a = { m, (unsigned)p->quality, p->refine_iters, Y, mu, idx,
+                                     pic };
+        r = dlic_refine(x, &a);
+    }
+    free(mu);
+    free(idx);
+    return r;
+}
+
 /* Shapes and peak working memory of the whole pipeline, checked against
  * the limits before anything big is allocated. */
 static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size_t wp)
@@ -143,6 +196,16 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
         if (stage > need)
             need = stage;
     }
+    if (p->refine_iters && dlic_refine_supported(m)) {
+        /* Y + Z + MU and table indices + refinement, after h_s's stage */
+        DLIC_TRY(dlic_refine_memory(m, yh, yw, &stage));
+        DLIC_CHECK(dlic_add_size(stage, yb, &stage) || dlic_add_size(stage, zb, &stage) ||
+                   dlic_add_size(stage, yb / 2 * 3, &stage) || dlic_add_size(stage, ka, &stage) ||
+                   dlic_add_size(stage, kb, &stage) || dlic_add_size(stage, kc, &stage) ||
+                   dlic_add_size(stage, wc, &stage), DLIC_ERR_LIMIT);
+        if (stage > need)
+            need = stage;
+    }
     DLIC_CHECK(need > p->max_memory, DLIC_ERR_LIMIT);
     return DLIC_OK;
 }
@@ -155,6 +218,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     *out_size = 0;
     DLIC_TRY(check_picture(pic));
     DLIC_CHECK(p->quality < 0 || p->quality > 100, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(p->refine_iters > DLIC_REFINE_MAX_ITERS, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(p->max_pixels && (uint64_t)pic->width * pic->height > p->max_pixels,
                DLIC_ERR_LIMIT);
 
@@ -168,6 +232,13 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
                m->t[DLIC_H_S].nlayers + 2;
     if (dlic_model_has_context(m))
         x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
+    const int refining = p->refine_iters && dlic_refine_supported(m);
+    if (refining) {     /* the entropy parameters once more, then each
+                           iteration runs g_s forward and back */
+        x->total += (2 * p->refine_iters + 1) * m->t[DLIC_G_S].nlayers + m->t[DLIC_H_S].nlayers;
+        if (dlic_model_has_context(m))
+            x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
+    }
     if (x->progress)
         x->progress(x->opaque, 0);
 
@@ -186,7 +257,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
                                    put_rows, &Y)))
         goto done;
     if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
-        (r = code_z(m, &Z, &zbuf, &zsize)))
+        (r = code_z(m, &Z, &zbuf, &zsize)) || (refining && (r = refine(x, p, pic, &Y, &Z))))
         goto done;
     dlic_nn_progress(x);
     yenc ye = { .m = m, .gq = m->gq + (size_t)p->quality * m->M,

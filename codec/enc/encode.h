@@ -14,6 +14,7 @@ typedef struct dlic_enc_params {
     const struct dlic_model *model;
     int quality;                /* 0..100 */
     uint32_t rdoq_kappa;        /* rounding of the latent (rdoq.h); 0: nearest */
+    unsigned refine_iters;      /* latent refinement (refine.h); 0: none */
     uint64_t max_pixels;        /* 0: no limit */
     uint64_t max_memory;        /* 0: no limit */
 } dlic_enc_params;

@@ -119,6 +119,13 @@ typedef struct dlic_settings {
                                    optimised rounding of the latent, smaller
                                    files at the same quality; 0 rounds to
                                    the nearest (faster, larger) */
+    int refine;                 /* encoder: 0 (default) or 1..1000
+                                   iterations of latent refinement, a
+                                   per-image search for a latent that g_s
+                                   decodes better per bit; much slower,
+                                   and the bytes may differ between CPUs
+                                   and thread counts (their decoding does
+                                   not) */
 } dlic_settings;
 
 DLIC_API void dlic_default_settings(dlic_settings *s);

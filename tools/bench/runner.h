@@ -36,6 +36,7 @@ typedef struct bench_run {
     bench_image *images;
     size_t nimages;
     const dlic_model *model;
+    int refine;                         /* dlic_settings.refine */
     bench_cache *cache;
     int jobs;
     int tty;                            /* stderr is a terminal */

@@ -1,0 +1,234 @@
+/* Latent refinement (codec/enc/refine.h, gsgrad.h): the float g_s against
+ * the integer one, its gradient against finite differences, and
+ * refinement through the public API (streams that decode, settings
+ * checked, the memory limit). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "codec/enc/gsgrad.h"
+#include "codec/nn/dsp.h"
+#include "codec/nn/transform.h"
+#include "dlic/dlic.h"
+#include "format/model.h"
+#include "tests/support/model_builder.h"
+
+static uint64_t rng_state = 7;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng_state >> 33);
+}
+
+static void synthetic(struct dlic_model *m, uint32_t seed)
+{
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    assert_int_equal(mb_build(8, 4, 8, seed, &buf, &size), 0);
+    assert_int_equal(dlic_model_parse(m, buf, size, 1), DLIC_OK);
+    free(buf);
+}
+
+/* Picture of w x h holding the h x w x 3 pixels of t (clamped). */
+static void to_picture(const dlic_tensor *t, size_t w, size_t h, dlic_picture *pic)
+{
+    *pic = (dlic_picture){ .width = (uint32_t)w, .height = (uint32_t)h, .colour = DLIC_RGB,
+                           .stride = w * 3 };
+    assert_non_null(pic->data = malloc(w * h * 3));
+    for (size_t y = 0; y < h; y++)
+        for (size_t x = 0; x < w * 3; x++) {
+            const int v = t->data[y * t->w * 3 + x];
+            pic->data[y * w * 3 + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+}
+
+/* On an integer latent the float copy of g_s gives the integer g_s's
+ * pixels up to the roundings of SPEC §5.2 (a few units). */
+static void test_float_matches_integer(void **state)
+{
+    (void)state;
+    struct dlic_model m;
+    synthetic(&m, 3);
+    const size_t h = 3, w = 5, M = m.M;
+    dlic_tensor YH = { malloc(h * w * M * sizeof(int16_t)), h, w, M }, X = { 0 };
+    assert_non_null(YH.data);
+    for (size_t i = 0; i < h * w * M; i++)
+        YH.data[i] = (int16_t)((int)(rnd() % 201) - 100);
+    dlic_nn_dsp dsp;
+    dlic_nn_dsp_init(&dsp, 0);
+    dlic_nn_exec x = { .dsp = &dsp, .threads = 1 };
+    assert_int_equal(dlic_transform_run(&x, &m.t[DLIC_G_S], &YH, &X), DLIC_OK);
+    assert_int_equal(X.h, h * 16);
+    dlic_picture pic;
+    to_picture(&X, X.w, X.h, &pic);
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        dlic_gsgrad *g;
+        assert_int_equal(dlic_gsgrad_open(&g, &m, h, w), DLIC_OK);
+        float *in = dlic_gsgrad_input(g);
+        for (size_t i = 0; i < h * w * M; i++)
+            in[i] = YH.data[i];
+        x.threads = threads;
+        const double mse = dlic_gsgrad_run(g, &x, &pic, 1.0, NULL) / (X.h * X.w * 3.0);
+        assert_true(mse < 4.0);
+        /* and the output does differ from a wrong picture */
+        for (size_t i = 0; i < h * w * M; i++)
+            in[i] = YH.data[i];
+        pic.data[0] ^= 0x80;
+        assert_true(dlic_gsgrad_run(g, &x, &pic, 1.0, NULL) / (X.h * X.w * 3.0) > mse);
+        pic.data[0] ^= 0x80;
+        dlic_gsgrad_close(&g);
+        assert_null(g);
+    }
+    free(pic.data);
+    free(YH.data);
+    free(X.data);
+    dlic_model_release(&m);
+}
+
+/* The gradient against central differences of the SSE, at random
+ * coordinates of a random latent, on a picture smaller than the output
+ * (its padding carries no error); a few coordinates may sit on a clamp's
+ * kink. */
+static void test_gradient(void **state)
+{
+    (void)state;
+    struct dlic_model m;
+    synthetic(&m, 5);
+    const size_t h = 2, w = 3, M = m.M, n = h * w * M;
+    dlic_picture pic = { .width = 45, .height = 29, .colour = DLIC_RGB, .stride = 45 * 3 };
+    assert_non_null(pic.data = malloc(45 * 29 * 3));
+    for (size_t i = 0; i < 45 * 29 * 3; i++)
+        pic.data[i] = (uint8_t)rnd();
+    float *y = malloc(n * sizeof(float)), *grad = malloc(n * sizeof(float));
+    assert_true(y && grad);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (float)((int)(rnd() % 2001) - 1000) / 10.0f;
+    dlic_gsgrad *g;
+    assert_int_equal(dlic_gsgrad_open(&g, &m, h, w), DLIC_OK);
+    dlic_nn_exec x = { .threads = 1 };
+    memcpy(dlic_gsgrad_input(g), y, n * sizeof(float));
+    const double scale = 0.5;
+    dlic_gsgrad_run(g, &x, &pic, scale, grad);
+    unsigned good = 0, nonzero = 0;
+    const unsigned tries = 40;
+    for (unsigned t = 0; t < tries; t++) {
+        const size_t i = rnd() % n;
+        const float eps = 0.05f, keep = y[i];
+        double sse[2];
+        for (int s = 0; s < 2; s++) {
+            y[i] = keep + (s ? eps : -eps);
+            memcpy(dlic_gsgrad_input(g), y, n * sizeof(float));
+            sse[s] = dlic_gsgrad_run(g, &x, &pic, scale, NULL);
+        }
+        y[i] = keep;
+        const double fd = scale * (sse[1] - sse[0]) / (2 * eps);
+        nonzero += grad[i] != 0.0f;
+        good += fabs(fd - grad[i]) <= 0.02 * fabs(fd) + 1e-3 * (1 + fabs(fd));
+    }
+    assert_true(nonzero >= tries / 2);
+    assert_true(good >= tries * 9 / 10);
+    dlic_gsgrad_close(&g);
+    free(y);
+    free(grad);
+    free(pic.data);
+    dlic_model_release(&m);
+}
+
+static void test_unsupported(void **state)
+{
+    (void)state;
+    struct dlic_model m;
+    synthetic(&m, 3);
+    assert_true(dlic_gsgrad_supported(&m));
+    dlic_layer *l = &m.t[DLIC_G_S].layer[0];
+    l->stride = 2;
+    assert_false(dlic_gsgrad_supported(&m));
+    dlic_gsgrad *g = (dlic_gsgrad *)&m;
+    assert_int_equal(dlic_gsgrad_open(&g, &m, 2, 2), DLIC_ERR_INVALID_ARG);
+    assert_null(g);
+    l->stride = 1;
+    dlic_model_release(&m);
+}
+
+/* Through the API with the synthetic model: refinement gives a stream that
+ * decodes to the picture's size, settings outside 0..1000 are refused, and
+ * the memory limit counts refinement's buffers. */
+static void test_api(void **state)
+{
+    (void)state;
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    assert_int_equal(mb_build(8, 4, 8, 9, &buf, &size), 0);
+    dlic_model *model;
+    assert_int_equal(dlic_model_load(&model, buf, size), DLIC_OK);
+    dlic_settings s;
+    dlic_default_settings(&s);
+    s.model = model;
+    s.threads = 2;
+    dlic_context *ctx;
+    s.refine = -1;
+    assert_int_equal(dlic_open(&ctx, &s), DLIC_ERR_INVALID_ARG);
+    s.refine = 1001;
+    assert_int_equal(dlic_open(&ctx, &s), DLIC_ERR_INVALID_ARG);
+
+    dlic_picture pic = { .width = 70, .height = 50, .colour = DLIC_RGB, .stride = 210 };
+    assert_non_null(pic.data = malloc(210 * 50));
+    for (size_t i = 0; i < 210 * 50; i++)
+        pic.data[i] = (uint8_t)(i % 210 + i / 210 * 3);
+    uint8_t *out[2] = { NULL, NULL };
+    size_t out_size[2];
+    for (int r = 0; r < 2; r++) {
+        s.refine = r ? 6 : 0;
+        assert_int_equal(dlic_open(&ctx, &s), DLIC_OK);
+        assert_int_equal(dlic_encode(ctx, &pic, &out[r], &out_size[r]), DLIC_OK);
+        dlic_picture dec;
+        assert_int_equal(dlic_decode(ctx, out[r], out_size[r], &dec), DLIC_OK);
+        assert_int_equal(dec.width, 70);
+        assert_int_equal(dec.height, 50);
+        dlic_picture_free(&dec);
+        dlic_close(&ctx);
+    }
+    /* a limit that the plain encoder meets and refinement does not */
+    s.max_memory = 1;
+    for (;; s.max_memory *= 2) {
+        s.refine = 0;
+        assert_int_equal(dlic_open(&ctx, &s), DLIC_OK);
+        uint8_t *o = NULL;
+        size_t os;
+        int r = dlic_encode(ctx, &pic, &o, &os);
+        dlic_close(&ctx);
+        dlic_free(o);
+        if (r == DLIC_OK)
+            break;
+        assert_int_equal(r, DLIC_ERR_LIMIT);
+    }
+    s.refine = 6;
+    assert_int_equal(dlic_open(&ctx, &s), DLIC_OK);
+    uint8_t *o = NULL;
+    size_t os = 1;
+    assert_int_equal(dlic_encode(ctx, &pic, &o, &os), DLIC_ERR_LIMIT);
+    assert_null(o);
+    assert_int_equal(os, 0);
+    dlic_close(&ctx);
+    free(out[0]);
+    free(out[1]);
+    free(pic.data);
+    dlic_model_free(&model);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_float_matches_integer),
+        cmocka_unit_test(test_gradient),
+        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_api),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
