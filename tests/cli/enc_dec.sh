@@ -146,6 +146,17 @@ leftover=$(find "$T" -name '.*.??????' | head -n 1)
 cmp -s "$T/def.dlic" "$T/near.dlic" && fail "--no-rdo made the same stream as the default"
 [ "$(wc -c < "$T/def.dlic")" -le "$(wc -c < "$T/near.dlic")" ] ||
     fail "rate-distortion optimised rounding made a larger stream than --no-rdo"
+# --refine: latent refinement (codec/enc/refine.h) gives another valid stream
+"$ENC" -quiet --refine 3 "$D/rgb.png" -o "$T/ref.dlic" 2>"$T/err" || fail "encode --refine 3"
+"$DEC" "$T/ref.dlic" -o "$T/ref.png" 2>"$T/err" || fail "decode a --refine stream"
+[ "$(png_info "$T/ref.png")" = "72 40 8 2" ] || fail "--refine: $(png_info "$T/ref.png")"
+for bad in 1001 -1 x; do
+    rm -f "$T/bad.dlic"
+    "$ENC" -quiet --refine "$bad" "$D/rgb.png" -o "$T/bad.dlic" 2>"$T/err" &&
+        fail "--refine $bad accepted"
+    grep -q "refine needs" "$T/err" || fail "--refine $bad: $(cat "$T/err")"
+    [ -e "$T/bad.dlic" ] && fail "--refine $bad left an output file"
+done
 
 # --- one real photo (optional) ---------------------------------------------
 K=../shared/data/kodak/kodim01.png
