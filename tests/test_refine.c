@@ -1,5 +1,6 @@
 /* Latent refinement (codec/enc/refine.h, gsgrad.h): the float g_s against
- * the integer one, its gradient against finite differences, and
+ * the integer one, its gradient against finite differences, its SIMD
+ * convolution against the C one bit for bit, and
  * refinement through the public API (streams that decode, settings
  * checked, the memory limit). */
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "codec/enc/gsgrad.h"
+#include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
 #include "codec/nn/transform.h"
 #include "dlic/dlic.h"
@@ -110,7 +112,9 @@ static void test_gradient(void **state)
         y[i] = (float)((int)(rnd() % 2001) - 1000) / 10.0f;
     dlic_gsgrad *g;
     assert_int_equal(dlic_gsgrad_open(&g, &m, h, w), DLIC_OK);
-    dlic_nn_exec x = { .threads = 1 };
+    dlic_nn_dsp dsp;
+    dlic_nn_dsp_init(&dsp, dlic_cpu_flags(~0u));
+    dlic_nn_exec x = { .dsp = &dsp, .threads = 1 };
     memcpy(dlic_gsgrad_input(g), y, n * sizeof(float));
     const double scale = 0.5;
     dlic_gsgrad_run(g, &x, &pic, scale, grad);
@@ -137,6 +141,49 @@ static void test_gradient(void **state)
     free(grad);
     free(pic.data);
     dlic_model_release(&m);
+}
+
+/* Every float convolution kernel against dlic_fconv_c(), bit for bit, on
+ * sizes with and without tails of pixels (w % 4) and channels. */
+static void test_fconv_kernels(void **state)
+{
+    (void)state;
+    static const unsigned shapes[][5] = {   /* h, w, cin, cout, k */
+        { 3, 8, 5, 16, 3 }, { 2, 7, 3, 12, 3 }, { 4, 9, 16, 40, 1 }, { 2, 5, 6, 35, 5 },
+        { 1, 3, 2, 3, 3 },
+    };
+    const unsigned flags = dlic_cpu_flags(~0u);
+    if (!(flags & DLIC_CPU_AVX2))
+        skip();
+    for (size_t t = 0; t < sizeof(shapes) / sizeof(shapes[0]); t++) {
+        const unsigned h = shapes[t][0], w = shapes[t][1], cin = shapes[t][2],
+                       cout = shapes[t][3], k = shapes[t][4];
+        const size_t nin = (size_t)(h + k - 1) * (w + k - 1) * cin, nw = (size_t)k * k * cin * cout;
+        float *in = malloc(nin * sizeof(float)), *wt = malloc(nw * sizeof(float)),
+              *bias = malloc(cout * sizeof(float)), *o1 = malloc(h * w * cout * sizeof(float)),
+              *o2 = malloc(h * w * cout * sizeof(float));
+        assert_true(in && wt && bias && o1 && o2);
+        for (size_t i = 0; i < nin; i++)
+            in[i] = (float)((int)(rnd() % 2001) - 1000) / 37.0f;
+        for (size_t i = 0; i < nw; i++)
+            wt[i] = (float)((int)(rnd() % 2001) - 1000) / 4099.0f;
+        for (unsigned i = 0; i < cout; i++)
+            bias[i] = (float)((int)(rnd() % 201) - 100) / 3.0f;
+        for (int b = 0; b < 2; b++) {
+            dlic_fconv_args a = { in, o1, h, w, cin, cout, k, wt, b ? bias : NULL };
+            dlic_fconv_c(&a, 0, h);
+            a.out = o2;
+            memset(o2, 0xff, h * w * cout * sizeof(float));
+            dlic_fconv_avx2(&a, 0, 1);
+            dlic_fconv_avx2(&a, 1, h);
+            assert_memory_equal(o1, o2, h * w * cout * sizeof(float));
+        }
+        free(in);
+        free(wt);
+        free(bias);
+        free(o1);
+        free(o2);
+    }
 }
 
 static void test_unsupported(void **state)
@@ -227,6 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_float_matches_integer),
         cmocka_unit_test(test_gradient),
+        cmocka_unit_test(test_fconv_kernels),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_api),
     };

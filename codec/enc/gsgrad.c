@@ -5,6 +5,7 @@
 
 #include "codec/common/common.h"
 #include "codec/enc/gsgrad.h"
+#include "codec/nn/dsp.h"
 #include "codec/nn/engine.h"
 #include "codec/nn/pool.h"
 
@@ -18,13 +19,9 @@ typedef struct flayer {
     uint8_t *mask;              /* h x w x cout: 1 where lo < V < hi */
 } flayer;
 
-typedef float v4 __attribute__((vector_size(16)));
-
-#define PX 4                    /* output pixels per block */
-#define OB 8                    /* output channels per block: 2 v4 */
-
 struct dlic_gsgrad {
     dlic_pool *pool;
+    dlic_fconv_fn fconv;
     unsigned threads, nl;
     flayer L[DLIC_MODEL_MAX_LAYERS];
     float *A, *B;               /* the two tensors */
@@ -32,101 +29,31 @@ struct dlic_gsgrad {
     size_t h, w, c;             /* g_s input */
     size_t hp, wp;              /* g_s output */
 };
-typedef dlic_gsgrad refiner;
 
 typedef struct conv_job {
-    const float *in;            /* (h + k - 1) x (w + k - 1) x cin: zero border */
-    float *out;
-    size_t h, w;
-    unsigned cin, cout, k, n;
-    const float *wt, *bias;     /* bias NULL: 0 */
+    dlic_fconv_args a;
+    dlic_fconv_fn fn;
+    unsigned n;
 } conv_job;
 
-/* One output pixel, channels [o0, o1), plainly. */
-static void conv_pixel(const conv_job *j, size_t y, size_t x, unsigned o0, unsigned o1)
-{
-    const unsigned cin = j->cin, cout = j->cout, k = j->k;
-    const size_t wi = j->w + k - 1;
-    float *acc = j->out + (y * j->w + x) * cout;
-    for (unsigned o = o0; o < o1; o++)
-        acc[o] = j->bias ? j->bias[o] : 0.0f;
-    for (unsigned ky = 0; ky < k; ky++)
-        for (unsigned kx = 0; kx < k; kx++) {
-            const float *in = j->in + ((y + ky) * wi + x + kx) * cin;
-            const float *wk = j->wt + (size_t)(ky * k + kx) * cin * cout;
-            for (unsigned c = 0; c < cin; c++)
-                for (unsigned o = o0; o < o1; o++)
-                    acc[o] += in[c] * wk[(size_t)c * cout + o];
-        }
-}
-
-/* Rows [h i / n, h (i + 1) / n) of a stride-1 convolution of the padded
- * input: blocks of PX pixels x OB channels kept in registers, each sum
- * taken in the same order as conv_pixel()'s. */
 static void conv_rows(void *opaque, unsigned i)
 {
     const conv_job *j = opaque;
-    const size_t y0 = j->h * i / j->n, y1 = j->h * (i + 1) / j->n;
-    const unsigned cin = j->cin, cout = j->cout, k = j->k, ob = cout / OB * OB;
-    const size_t wi = j->w + k - 1, xb = j->w / PX * PX;
-    for (size_t y = y0; y < y1; y++) {
-        for (size_t x = 0; x < xb; x += PX)
-            for (unsigned o = 0; o < ob; o += OB) {
-                v4 b0 = { 0 }, b1 = { 0 };
-                if (j->bias) {
-                    memcpy(&b0, j->bias + o, sizeof(v4));
-                    memcpy(&b1, j->bias + o + 4, sizeof(v4));
-                }
-                v4 a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0,
-                   a31 = b1;
-                for (unsigned ky = 0; ky < k; ky++)
-                    for (unsigned kx = 0; kx < k; kx++) {
-                        const float *in = j->in + ((y + ky) * wi + x + kx) * cin;
-                        const float *wk = j->wt + (size_t)(ky * k + kx) * cin * cout + o;
-                        for (unsigned c = 0; c < cin; c++, wk += cout) {
-                            v4 w0, w1;
-                            memcpy(&w0, wk, sizeof(v4));
-                            memcpy(&w1, wk + 4, sizeof(v4));
-                            const float x0 = in[c], x1 = in[cin + c], x2 = in[2 * cin + c],
-                                        x3 = in[3 * cin + c];
-                            a00 += x0 * w0;
-                            a01 += x0 * w1;
-                            a10 += x1 * w0;
-                            a11 += x1 * w1;
-                            a20 += x2 * w0;
-                            a21 += x2 * w1;
-                            a30 += x3 * w0;
-                            a31 += x3 * w1;
-                        }
-                    }
-                float *out = j->out + (y * j->w + x) * cout + o;
-                memcpy(out, &a00, sizeof(v4));
-                memcpy(out + 4, &a01, sizeof(v4));
-                memcpy(out + cout, &a10, sizeof(v4));
-                memcpy(out + cout + 4, &a11, sizeof(v4));
-                memcpy(out + 2 * cout, &a20, sizeof(v4));
-                memcpy(out + 2 * cout + 4, &a21, sizeof(v4));
-                memcpy(out + 3 * cout, &a30, sizeof(v4));
-                memcpy(out + 3 * cout + 4, &a31, sizeof(v4));
-            }
-        for (size_t x = 0; x < j->w; x++)
-            if (x >= xb || ob < cout)
-                conv_pixel(j, y, x, x >= xb ? 0 : ob, cout);
-    }
+    j->fn(&j->a, j->a.h * i / j->n, j->a.h * (i + 1) / j->n);
 }
 
 /* out (h x w x cout) = conv of in (h x w x cin), zero padded by (k-1)/2,
  * through pad (room for the padded input). */
-static void conv(dlic_pool *pool, unsigned threads, const float *in, float *pad, float *out,
-                 size_t h, size_t w, unsigned cin, unsigned cout, unsigned k,
-                 const float *wt, const float *bias)
+static void conv(dlic_pool *pool, unsigned threads, dlic_fconv_fn fn, const float *in,
+                 float *pad, float *out, size_t h, size_t w, unsigned cin, unsigned cout,
+                 unsigned k, const float *wt, const float *bias)
 {
     const unsigned p = (k - 1) / 2;
     const size_t wi = w + k - 1;
     memset(pad, 0, (h + k - 1) * wi * cin * sizeof(float));
     for (size_t y = 0; y < h; y++)
         memcpy(pad + ((y + p) * wi + p) * cin, in + y * w * cin, w * cin * sizeof(float));
-    conv_job j = { pad, out, h, w, cin, cout, k, threads, wt, bias };
+    conv_job j = { { pad, out, h, w, cin, cout, k, wt, bias }, fn, threads };
     if (j.n > h)
         j.n = (unsigned)h;
     dlic_pool_run(pool, j.n, conv_rows, &j);
@@ -203,7 +130,7 @@ int dlic_gsgrad_memory(const struct dlic_model *m, size_t h, size_t w, size_t *b
 }
 
 
-static int setup(refiner *r, const struct dlic_model *m, size_t el, size_t masks, size_t weights)
+static int setup(dlic_gsgrad *r, const struct dlic_model *m, size_t el, size_t masks, size_t weights)
 {
     const dlic_transform *t = &m->t[DLIC_G_S];
     float *wp;
@@ -247,12 +174,12 @@ static int setup(refiner *r, const struct dlic_model *m, size_t el, size_t masks
 }
 
 /* g_s on A (the latent, floats): the output pixels end in A. */
-static void forward(refiner *r, dlic_nn_exec *x)
+static void forward(dlic_gsgrad *r, dlic_nn_exec *x)
 {
     for (unsigned l = 0; l < r->nl; l++) {
         flayer *F = &r->L[l];
         const size_t n = F->h * F->w * F->cout;
-        conv(r->pool, r->threads, r->A, r->pad, r->B, F->h, F->w, F->cin, F->cout, F->k, F->wf, F->bias);
+        conv(r->pool, r->threads, r->fconv, r->A, r->pad, r->B, F->h, F->w, F->cin, F->cout, F->k, F->wf, F->bias);
         for (size_t i = 0; i < n; i++) {
             const float v = r->B[i];
             F->mask[i] = v > F->lo && v < F->hi;
@@ -270,7 +197,7 @@ static void forward(refiner *r, dlic_nn_exec *x)
 }
 
 /* The gradient of g_s's output in A back to its input, in A. */
-static void backward(refiner *r, dlic_nn_exec *x)
+static void backward(dlic_gsgrad *r, dlic_nn_exec *x)
 {
     for (unsigned l = r->nl; l-- > 0;) {
         flayer *F = &r->L[l];
@@ -285,14 +212,14 @@ static void backward(refiner *r, dlic_nn_exec *x)
         for (size_t i = 0; i < n; i++)
             if (!F->mask[i])
                 r->B[i] = 0.0f;
-        conv(r->pool, r->threads, r->B, r->pad, r->A, F->h, F->w, F->cout, F->cin, F->k, F->wb, NULL);
+        conv(r->pool, r->threads, r->fconv, r->B, r->pad, r->A, F->h, F->w, F->cout, F->cin, F->k, F->wb, NULL);
         dlic_nn_progress(x);
     }
 }
 
 /* Squared error of the output in A against the picture, and its gradient
  * (times scale) in place of the output; the padding has none. */
-static double distortion(refiner *r, const dlic_picture *pic, double scale)
+static double distortion(dlic_gsgrad *r, const dlic_picture *pic, double scale)
 {
     const unsigned ch = pic->colour == DLIC_RGB ? 3 : 1;
     double sse = 0;
@@ -319,7 +246,7 @@ int dlic_gsgrad_open(dlic_gsgrad **g, const struct dlic_model *m, size_t h, size
     *g = NULL;
     DLIC_CHECK(!dlic_gsgrad_supported(m), DLIC_ERR_INVALID_ARG);
     DLIC_TRY(sizes(m, h, w, &el, &masks, &weights));
-    refiner *r = calloc(1, sizeof(*r));
+    dlic_gsgrad *r = calloc(1, sizeof(*r));
     DLIC_CHECK(!r, DLIC_ERR_NOMEM);
     r->h = h;
     r->w = w;
@@ -355,6 +282,7 @@ double dlic_gsgrad_run(dlic_gsgrad *g, dlic_nn_exec *x, const dlic_picture *pic,
                        float *grad)
 {
     g->pool = dlic_nn_engine_pool(x->engine);
+    g->fconv = x->dsp && x->dsp->fconv ? x->dsp->fconv : dlic_fconv_c;
     g->threads = g->pool ? dlic_pool_threads(g->pool) : 1;
     if (g->threads > x->threads)
         g->threads = x->threads;

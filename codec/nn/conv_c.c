@@ -101,9 +101,12 @@ void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
     dsp->packed_size = NULL;
     dsp->pack = NULL;
     dsp->scratch_size = NULL;
+    dsp->fconv = dlic_fconv_c;
 #if defined(__x86_64__) || defined(__i386__)
-    if (cpu_flags & DLIC_CPU_AVX2)
+    if (cpu_flags & DLIC_CPU_AVX2) {
         dlic_nn_dsp_init_avx2(dsp);
+        dsp->fconv = dlic_fconv_avx2;
+    }
     if (cpu_flags & DLIC_CPU_AVXVNNI)
         dlic_nn_dsp_init_avxvnni(dsp);
     if (cpu_flags & DLIC_CPU_AVX512)

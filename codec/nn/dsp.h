@@ -53,6 +53,22 @@ static inline void dlic_conv_slice(const dlic_conv_args *a, unsigned n,
     *e = (unsigned)((uint64_t)n * (a->part + 1) / parts);
 }
 
+/* Float convolution of the encoder's latent refinement (codec/enc/gsgrad.h),
+ * stride 1, odd k, input already zero padded by (k - 1) / 2 on each side;
+ * rows [y0, y1) of out. Not part of the bit-exact decoder: but every
+ * version gives the same bits as dlic_fconv_c() (fconv_tmpl.h). */
+typedef struct dlic_fconv_args {
+    const float *in;            /* (h + k - 1) x (w + k - 1) x cin */
+    float *out;                 /* h x w x cout */
+    size_t h, w;
+    unsigned cin, cout, k;
+    const float *wt;            /* [k][k][cin][cout] */
+    const float *bias;          /* [cout]; NULL: 0 */
+} dlic_fconv_args;
+typedef void (*dlic_fconv_fn)(const dlic_fconv_args *a, size_t y0, size_t y1);
+void dlic_fconv_c(const dlic_fconv_args *a, size_t y0, size_t y1);
+void dlic_fconv_avx2(const dlic_fconv_args *a, size_t y0, size_t y1);
+
 typedef struct dlic_nn_dsp {
     /* Kernels indexed by [k index: 1, 3, 5 -> 0, 1, 2][stride - 1]. */
     dlic_conv_fn conv[3][2];
@@ -63,6 +79,7 @@ typedef struct dlic_nn_dsp {
     /* Per-thread scratch bytes on a w-wide input; NULL: none. SIZE_MAX when
      * the size overflows. */
     size_t (*scratch_size)(const dlic_layer *l, unsigned w);
+    dlic_fconv_fn fconv;
 } dlic_nn_dsp;
 
 static inline unsigned dlic_conv_kidx(unsigned k) { return k >> 1; }
