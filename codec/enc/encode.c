@@ -170,6 +170,10 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
     DLIC_CHECK(yh != hp / LATENT_STRIDE || yw != wp / LATENT_STRIDE || yc != m->M ||
                zh != hp / TOTAL_STRIDE || zw != wp / TOTAL_STRIDE || zc != m->NZ ||
                ph != yh || pw != yw || pc != 2u * m->M, DLIC_ERR_BAD_MODEL);
+    if (p->refine_iters && dlic_refine_supported(m)) {
+        DLIC_TRY(dlic_refine_memory(m, yh, yw, &stage));
+        DLIC_CHECK(stage > DLIC_REFINE_MAX_MEMORY, DLIC_ERR_LIMIT);
+    }
     if (!p->max_memory)
         return DLIC_OK;
     (void)xb, (void)pb;  /* g_a reads the picture, code_y takes P, by rows */

@@ -22,6 +22,10 @@
 #include "format/model.h"
 
 #define DLIC_REFINE_MAX_ITERS 1000
+/* Refinement holds float copies of g_s's tensors whole, about 270 bytes a
+ * pixel; beyond this the encoder refuses it (DLIC_ERR_LIMIT), whatever
+ * max_memory says: about 16 megapixels. */
+#define DLIC_REFINE_MAX_MEMORY ((uint64_t)4 << 30)
 
 /* What refinement needs besides the model: Y (h x w x M, refined in place),
  * the MU and table index of each of its values (same layout), quality q
