@@ -173,25 +173,34 @@ static int setup(dlic_gsgrad *r, const struct dlic_model *m, size_t el, size_t m
     return DLIC_OK;
 }
 
+/* After layer F's convolution (its V in B): U, or V itself, into A. With
+ * inverse, before its backward convolution: the gradient of V from that
+ * of U (in A) into B. */
+static void shuffle_or_swap(dlic_gsgrad *r, const flayer *F, int inverse)
+{
+    if (F->shuffle == 2) {
+        shuffle(inverse ? r->A : r->B, inverse ? r->B : r->A, F->h, F->w, F->cout, inverse);
+    } else {
+        float *T = r->A;
+        r->A = r->B;
+        r->B = T;
+    }
+}
+
 /* g_s on A (the latent, floats): the output pixels end in A. */
 static void forward(dlic_gsgrad *r, dlic_nn_exec *x)
 {
     for (unsigned l = 0; l < r->nl; l++) {
         flayer *F = &r->L[l];
         const size_t n = F->h * F->w * F->cout;
-        conv(r->pool, r->threads, r->fconv, r->A, r->pad, r->B, F->h, F->w, F->cin, F->cout, F->k, F->wf, F->bias);
+        conv(r->pool, r->threads, r->fconv, r->A, r->pad, r->B, F->h, F->w, F->cin, F->cout,
+             F->k, F->wf, F->bias);
         for (size_t i = 0; i < n; i++) {
             const float v = r->B[i];
             F->mask[i] = v > F->lo && v < F->hi;
             r->B[i] = v < F->lo ? F->lo : v > F->hi ? F->hi : v;
         }
-        if (F->shuffle == 2) {
-            shuffle(r->B, r->A, F->h, F->w, F->cout, 0);
-        } else {
-            float *T = r->A;
-            r->A = r->B;
-            r->B = T;
-        }
+        shuffle_or_swap(r, F, 0);
         dlic_nn_progress(x);
     }
 }
@@ -202,17 +211,12 @@ static void backward(dlic_gsgrad *r, dlic_nn_exec *x)
     for (unsigned l = r->nl; l-- > 0;) {
         flayer *F = &r->L[l];
         const size_t n = F->h * F->w * F->cout;
-        if (F->shuffle == 2) {
-            shuffle(r->A, r->B, F->h, F->w, F->cout, 1);
-        } else {
-            float *T = r->A;
-            r->A = r->B;
-            r->B = T;
-        }
+        shuffle_or_swap(r, F, 1);
         for (size_t i = 0; i < n; i++)
             if (!F->mask[i])
                 r->B[i] = 0.0f;
-        conv(r->pool, r->threads, r->fconv, r->B, r->pad, r->A, F->h, F->w, F->cout, F->cin, F->k, F->wb, NULL);
+        conv(r->pool, r->threads, r->fconv, r->B, r->pad, r->A, F->h, F->w, F->cout, F->cin,
+             F->k, F->wb, NULL);
         dlic_nn_progress(x);
     }
 }
