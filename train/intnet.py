@@ -736,19 +736,11 @@ def padded_size(width, height):
     return -(-width // 64) * 64, -(-height // 64) * 64
 
 
-def encode_image(m, img, q=75, colour=None, ancillary=(), rdo=True):
-    """Reference encoder: H x W x 3 (or H x W gray) uint8 -> stream bytes.
-
-    Follows SPEC §3.3 (padding), §5 (g_a, h_a, h_s), §6 (S, rounded as
-    dlic-enc does: rdo=False is dlic-enc --no-rdo) and §7."""
-    kappa = RDOQ_KAPPA if rdo else 0
-    img = np.asarray(img, np.uint8)
-    if img.ndim == 2:
-        img = img[:, :, None]
-    if colour is None:
-        colour = 1 if img.shape[2] == 1 else 0
-    if img.shape[2] == 1:
-        img = np.repeat(img, 3, axis=2)
+def analyse(m, img, q, kappa):
+    """The encoder's side of SPEC §3.3 (padding), §5 (g_a, h_a, h_s) and §6
+    for an H x W x 3 uint8 image: Z, then S rounded as dlic-enc does
+    (kappa RDOQ_KAPPA; 0 is dlic-enc --no-rdo), with the MU and table
+    indices it was coded with."""
     h, w = img.shape[:2]
     Wp, Hp = padded_size(w, h)
     yy = np.minimum(np.arange(Hp), h - 1)
@@ -765,7 +757,23 @@ def encode_image(m, img, q=75, colour=None, ancillary=(), rdo=True):
             m, H, dequantize_latent(m, S, MU, q), A), q)
         S2 = quantize_latent(m, Y, MU2, q, idx2, kappa)
         S = np.where(A[..., None], S, S2)
+        MU = np.where(A[..., None], MU, MU2)
         idx = np.where(A[..., None], idx, idx2)
+    return Z, S, MU, idx
+
+
+def encode_image(m, img, q=75, colour=None, ancillary=(), rdo=True):
+    """Reference encoder: H x W x 3 (or H x W gray) uint8 -> stream bytes:
+    analyse(), then the chunks of §4 with the latents coded as §7."""
+    img = np.asarray(img, np.uint8)
+    if img.ndim == 2:
+        img = img[:, :, None]
+    if colour is None:
+        colour = 1 if img.shape[2] == 1 else 0
+    if img.shape[2] == 1:
+        img = np.repeat(img, 3, axis=2)
+    h, w = img.shape[:2]
+    Z, S, _, idx = analyse(m, img, q, RDOQ_KAPPA if rdo else 0)
     ez = RangeEncoder()
     for y in range(Z.shape[0]):
         for x in range(Z.shape[1]):

@@ -40,16 +40,10 @@ def expect_error(m, data, name, what):
 
 
 def reconstruction(m, img, q):
-    """What the encoder expects the decoder to produce (§3, §5, §6, S
-    rounded as encode_image does)."""
+    """What the encoder expects the decoder to produce: g_s of the latent
+    intnet.analyse() codes (§6), cropped (§3)."""
     h, w = img.shape[:2]
-    Wp, Hp = intnet.padded_size(w, h)
-    X = img[np.minimum(np.arange(Hp), h - 1)][:, np.minimum(np.arange(Wp), w - 1)]
-    Y = intnet.run_transform(m, "g_a", X.astype(np.int64))
-    Z = intnet.run_transform(m, "h_a", Y)
-    P = intnet.run_transform(m, "h_s", Z)
-    MU, idx = intnet.entropy_params(m, P, q)
-    S = intnet.quantize_latent(m, Y, MU, q, idx, intnet.RDOQ_KAPPA)
+    _, S, MU, idx = intnet.analyse(m, img, q, intnet.RDOQ_KAPPA)
     YH = intnet.dequantize_latent(m, S, MU, q)
     return intnet.run_transform(m, "g_s", YH)[:h, :w].astype(np.uint8), S, idx
 
