@@ -150,7 +150,7 @@ static void test_fconv_kernels(void **state)
     (void)state;
     static const unsigned shapes[][5] = {   /* h, w, cin, cout, k */
         { 3, 8, 5, 16, 3 }, { 2, 7, 3, 12, 3 }, { 4, 9, 16, 40, 1 }, { 2, 5, 6, 35, 5 },
-        { 1, 3, 2, 3, 3 },
+        { 1, 3, 2, 3, 3 }, { 2, 6, 7, 64, 3 }, { 3, 5, 4, 70, 1 },
     };
     const unsigned flags = dlic_cpu_flags(~0u);
     if (!(flags & DLIC_CPU_AVX2))
@@ -177,6 +177,12 @@ static void test_fconv_kernels(void **state)
             dlic_fconv_avx2(&a, 0, 1);
             dlic_fconv_avx2(&a, 1, h);
             assert_memory_equal(o1, o2, h * w * cout * sizeof(float));
+            if (flags & DLIC_CPU_AVX512) {
+                memset(o2, 0xff, h * w * cout * sizeof(float));
+                dlic_fconv_avx512(&a, 0, h - 1);
+                dlic_fconv_avx512(&a, h - 1, h);
+                assert_memory_equal(o1, o2, h * w * cout * sizeof(float));
+            }
         }
         free(in);
         free(wt);

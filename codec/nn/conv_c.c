@@ -109,8 +109,10 @@ void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
     }
     if (cpu_flags & DLIC_CPU_AVXVNNI)
         dlic_nn_dsp_init_avxvnni(dsp);
-    if (cpu_flags & DLIC_CPU_AVX512)
+    if (cpu_flags & DLIC_CPU_AVX512) {
         dlic_nn_dsp_init_avx512(dsp);
+        dsp->fconv = dlic_fconv_avx512;
+    }
 #else
     (void)cpu_flags;
 #endif

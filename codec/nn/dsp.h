@@ -68,6 +68,7 @@ typedef struct dlic_fconv_args {
 typedef void (*dlic_fconv_fn)(const dlic_fconv_args *a, size_t y0, size_t y1);
 void dlic_fconv_c(const dlic_fconv_args *a, size_t y0, size_t y1);
 void dlic_fconv_avx2(const dlic_fconv_args *a, size_t y0, size_t y1);
+void dlic_fconv_avx512(const dlic_fconv_args *a, size_t y0, size_t y1);
 
 typedef struct dlic_nn_dsp {
     /* Kernels indexed by [k index: 1, 3, 5 -> 0, 1, 2][stride - 1]. */
