@@ -149,6 +149,7 @@ void dlic_default_settings(dlic_settings *s)
         .quality = 75, .threads = 0, .max_pixels = (uint64_t)1 << 28,
         .max_memory = 0, .cpu_mask = ~0u, .model = NULL,
         .progress = NULL, .progress_opaque = NULL, .rdo = 1,
+        .effort = DLIC_EFFORT_DEFAULT,
     };
 }
 
@@ -190,6 +191,7 @@ int dlic_open(dlic_context **ctx, const dlic_settings *settings)
     DLIC_CHECK(s.threads < 0 || s.threads > DLIC_MAX_THREADS, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.rdo != 0 && s.rdo != 1, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.refine < 0 || s.refine > DLIC_REFINE_MAX_ITERS, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(s.effort < 1 || s.effort > DLIC_EFFORT_MAX, DLIC_ERR_INVALID_ARG);
     const dlic_model *m = s.model;
     if (!m)
         DLIC_TRY(dlic_model_default(&m));
@@ -247,8 +249,10 @@ int dlic_encode(dlic_context *ctx, const dlic_picture *pic,
     dlic_nn_exec x = exec_of(ctx);
     const dlic_enc_params p = {
         .model = ctx->model, .quality = ctx->s.quality,
-        .rdoq_kappa = ctx->s.rdo ? DLIC_RDOQ_KAPPA : 0,
-        .refine_iters = (unsigned)ctx->s.refine,
+        .rdoq_kappa = ctx->s.rdo && ctx->s.effort >= 5 ? DLIC_RDOQ_KAPPA : 0,
+        .refine_iters = ctx->s.refine ? (unsigned)ctx->s.refine
+                                      : dlic_effort_iters((unsigned)ctx->s.effort),
+        .search_progress = ctx->s.search_progress, .opaque = ctx->s.progress_opaque,
         .max_pixels = ctx->s.max_pixels, .max_memory = ctx->s.max_memory,
     };
     return note(ctx, dlic_encode_image(&x, &p, pic, out, out_size));

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "codec/enc/gsgrad.h"
+#include "codec/enc/refine.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
 #include "codec/nn/transform.h"
@@ -230,6 +231,14 @@ static void test_api(void **state)
     assert_int_equal(dlic_open(&ctx, &s), DLIC_ERR_INVALID_ARG);
     s.refine = 1001;
     assert_int_equal(dlic_open(&ctx, &s), DLIC_ERR_INVALID_ARG);
+    s.refine = 0;
+    for (int e = -1; e <= DLIC_EFFORT_MAX + 1; e++) {
+        s.effort = e;
+        const int ok = e >= 1 && e <= DLIC_EFFORT_MAX;
+        assert_int_equal(dlic_open(&ctx, &s), ok ? DLIC_OK : DLIC_ERR_INVALID_ARG);
+        dlic_close(&ctx);
+    }
+    s.effort = DLIC_EFFORT_DEFAULT;
 
     dlic_picture pic = { .width = 70, .height = 50, .colour = DLIC_RGB, .stride = 210 };
     assert_non_null(pic.data = malloc(210 * 50));
@@ -248,6 +257,27 @@ static void test_api(void **state)
         dlic_picture_free(&dec);
         dlic_close(&ctx);
     }
+    /* effort 6 refines as many iterations as dlic_effort_iters() says,
+     * with the same bytes for 1 and 3 threads (every float sum has one
+     * order, whatever the split of the work) */
+    uint8_t *eff[3] = { NULL, NULL, NULL };
+    size_t eff_size[3];
+    for (int r = 0; r < 3; r++) {
+        s.effort = r ? 6 : DLIC_EFFORT_DEFAULT;
+        s.refine = r ? 0 : (int)dlic_effort_iters(6);
+        s.threads = r == 2 ? 1 : 3;
+        assert_int_equal(dlic_open(&ctx, &s), DLIC_OK);
+        assert_int_equal(dlic_encode(ctx, &pic, &eff[r], &eff_size[r]), DLIC_OK);
+        dlic_close(&ctx);
+    }
+    assert_int_equal(eff_size[0], eff_size[1]);
+    assert_memory_equal(eff[0], eff[1], eff_size[0]);
+    assert_int_equal(eff_size[1], eff_size[2]);
+    assert_memory_equal(eff[1], eff[2], eff_size[1]);
+    for (int r = 0; r < 3; r++)
+        free(eff[r]);
+    s.effort = DLIC_EFFORT_DEFAULT;
+    s.threads = 2;
     /* a limit that the plain encoder meets and refinement does not */
     s.max_memory = 1;
     for (;; s.max_memory *= 2) {

@@ -68,9 +68,13 @@ typedef struct cli_progress {
     const char *label;
     int last;
     int shown;
+    char detail[80];            /* drawn after the percentage */
 } cli_progress;
 
 void cli_progress_cb(void *opaque, int percent);
+/* A dlic_settings.search_progress callback: the encoder's latent search
+ * (iteration, estimated bpp and PSNR) after the percentage. */
+void cli_search_cb(void *opaque, int iteration, int iterations, double bpp, double psnr);
 void cli_progress_done(cli_progress *p);
 
 /* What dlic-enc and dlic-dec share on their command lines. */

@@ -45,8 +45,11 @@ static void help(void)
            "  --qualities C=LIST   qualities of codec C, e.g. webp=10,50,90 (repeatable)\n"
            "  --images N           use the first N images (sorted by name)\n"
            "  --weights FILE       DLIC model file instead of the embedded one\n"
+           "  --effort N           DLIC encoder effort 1..9 (dlic-enc --effort;\n"
+           "                       default 5)\n"
            "  --refine N           DLIC encodes with N iterations of latent\n"
-           "                       refinement (dlic-enc --refine; default 0)\n"
+           "                       refinement (dlic-enc --refine; default 0: the\n"
+           "                       effort's)\n"
            "  -j N                 images measured in parallel (default: all cores)\n"
            "  --out DIR            output folder (default build/bench)\n"
            "  --no-plot            do not run gnuplot\n"
@@ -63,7 +66,7 @@ static void help(void)
 typedef struct bench_opts {
     const char *dir, *out, *weights, *codecs;
     const char *qual[16];
-    int nqual, images, jobs, plot, speed, refine;
+    int nqual, images, jobs, plot, speed, refine, effort;
 } bench_opts;
 
 static int parse_args(int argc, char **argv, bench_opts *o)
@@ -105,6 +108,9 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         } else if ((r = cli_opt_value(argc, argv, &i, "--refine", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 1000, &o->refine))
                 return cli_usage_error(PROG, "--refine needs an iteration count 0..1000");
+        } else if ((r = cli_opt_value(argc, argv, &i, "--effort", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 1, DLIC_EFFORT_MAX, &o->effort))
+                return cli_usage_error(PROG, "--effort needs an effort 1..9");
         } else if ((r = cli_opt_value(argc, argv, &i, "-j", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 1, 64, &o->jobs))
                 return cli_usage_error(PROG, "-j needs a number 1..64");
@@ -172,7 +178,11 @@ static int select_codecs(const bench_opts *o, const dlic_model *model,
                     "is not on PATH\n", PROG, c->id, c->label);
             continue;
         }
-        /* refined streams are other points: cached apart */
+        /* other efforts and refined streams are other points: cached apart */
+        if (!strcmp(c->id, "dlic") && o->effort != DLIC_EFFORT_DEFAULT) {
+            const size_t l = strlen(e->version);
+            snprintf(e->version + l, sizeof(e->version) - l, " effort %d", o->effort);
+        }
         if (!strcmp(c->id, "dlic") && o->refine) {
             const size_t l = strlen(e->version);
             snprintf(e->version + l, sizeof(e->version) - l, " refine %d", o->refine);
@@ -347,7 +357,7 @@ static char *join_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    bench_opts o = { 0 };
+    bench_opts o = { .effort = DLIC_EFFORT_DEFAULT };
     bench_entry codecs[16];
     bench_image *images = NULL;
     size_t nimages = 0;
@@ -411,6 +421,7 @@ int main(int argc, char **argv)
     run.nimages = nimages;
     run.model = loaded;
     run.refine = o.refine;
+    run.effort = o.effort;
     run.cache = &cache;
     run.jobs = o.jobs;
     run.tty = isatty(STDERR_FILENO);

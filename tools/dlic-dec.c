@@ -100,7 +100,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
 
-    cli_progress prog = { PROG, "decoding", 0, 0 };
+    cli_progress prog = { .prog = PROG, .label = "decoding" };
     if (cli_settings(PROG, &o.c, &prog, &s, &loaded))
         return CLI_EXIT_FAIL;
 

@@ -20,15 +20,16 @@ static void help(void)
            "Options:\n"
            "  -o FILE          output file\n"
            "  -q N             quality 0..100 (default 75)\n"
-           "  --no-rdo         round the latent to the nearest instead of\n"
-           "                   rate-distortion optimised (larger files)\n"
-           "  --refine N       search for a better latent with N iterations\n"
-           "                   1..1000 (default 0: off); smaller files at the\n"
-           "                   same quality at high qualities, but each\n"
-           "                   iteration runs the synthesis forward and back in\n"
-           "                   float (slow), and the bytes may differ between\n"
-           "                   machines (their decoding does not); images up to\n"
-           "                   about 16 megapixels\n"
+           "  -e, --effort N   encoder effort 1..9 (default 5): 1-4 round the\n"
+           "                   latent to the nearest (fastest), 5 rate-distortion\n"
+           "                   optimised rounding, 6-9 also search for a better\n"
+           "                   latent per image (4, 10, 24 and 64 iterations of\n"
+           "                   the synthesis forward and back in float: smaller\n"
+           "                   files at the same quality, much slower; images\n"
+           "                   above about 3 megapixels are encoded at 5)\n"
+           "  --no-rdo         round the latent to the nearest at any effort\n"
+           "  --refine N       the search's iteration count 1..1000, instead of\n"
+           "                   the effort's\n"
            "  --metadata LIST  metadata to keep, comma-separated from all, none,\n"
            "                   icc and exif (default icc)\n"
            "  --weights FILE   use the model in FILE instead of the embedded one\n"
@@ -76,7 +77,7 @@ static int stream_psnr(dlic_context *ctx, const dlic_picture *src,
 
 typedef struct enc_opts {
     cli_common c;
-    int quality, print_psnr, no_rdo, refine;
+    int quality, print_psnr, no_rdo, refine, effort;
 } enc_opts;
 
 static int parse_args(int argc, char **argv, enc_opts *o)
@@ -96,6 +97,10 @@ static int parse_args(int argc, char **argv, enc_opts *o)
         } else if ((r = cli_opt_value(argc, argv, &i, "--refine", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 1000, &o->refine))
                 return cli_usage_error(PROG, "--refine needs an iteration count 0..1000");
+        } else if ((r = cli_opt_value(argc, argv, &i, "--effort", &v)) != 0 ||
+                   (r = cli_opt_value(argc, argv, &i, "-e", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 1, DLIC_EFFORT_MAX, &o->effort))
+                return cli_usage_error(PROG, "--effort needs an effort 1..9");
         } else if ((r = cli_opt_value(argc, argv, &i, "-q", &v)) != 0) {
             if (r < 0 || cli_parse_int(v, 0, 100, &o->quality))
                 return cli_usage_error(PROG, "-q needs a quality 0..100");
@@ -115,7 +120,7 @@ static const char *colour_name(int colour)
 
 int main(int argc, char **argv)
 {
-    enc_opts o = { .quality = 75, .c.metadata = CLI_META_ICC };
+    enc_opts o = { .quality = 75, .effort = DLIC_EFFORT_DEFAULT, .c.metadata = CLI_META_ICC };
     char err[IO_ERR_SIZE];
     dlic_settings s;
     dlic_model *loaded = NULL;
@@ -135,12 +140,13 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
 
-    cli_progress prog = { PROG, "encoding", 0, 0 };
+    cli_progress prog = { .prog = PROG, .label = "encoding" };
     if (cli_settings(PROG, &o.c, &prog, &s, &loaded))
         return CLI_EXIT_FAIL;
     s.quality = o.quality;
     s.rdo = !o.no_rdo;
     s.refine = o.refine;
+    s.effort = o.effort;
 
     double t0 = cli_now();
     if (io_read_file(o.c.in, IO_MAX_FILE_SIZE, &file, &file_size, err)) {
@@ -177,6 +183,22 @@ int main(int argc, char **argv)
     r = dlic_open(&ctx, &s);
     if (r == DLIC_OK)
         r = dlic_encode(ctx, &pic, &out, &out_size);
+    if (r == DLIC_ERR_LIMIT && (s.effort > DLIC_EFFORT_DEFAULT || s.refine)) {
+        /* too large for the search (DLIC_REFINE_MAX_MEMORY): effort 5 */
+        dlic_close(&ctx);
+        s.effort = DLIC_EFFORT_DEFAULT;
+        s.refine = 0;
+        r = dlic_open(&ctx, &s);
+        if (r == DLIC_OK)
+            r = dlic_encode(ctx, &pic, &out, &out_size);
+        if (r == DLIC_OK && !o.c.quiet) {
+            cli_progress_done(&prog);
+            cli_error(PROG, in_name, "note: %ux%u is too large for the latent search of "
+                      "effort %d (about 3 megapixels at most); encoded at effort %d",
+                      (unsigned)pic.width, (unsigned)pic.height, o.effort,
+                      DLIC_EFFORT_DEFAULT);
+        }
+    }
     cli_progress_done(&prog);
     if (r != DLIC_OK) {
         cli_error(PROG, in_name, "%s", dlic_strerror(r));

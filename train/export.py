@@ -347,8 +347,36 @@ def relu_step(conv, samples, mse_clip=True, amax=255):
     return best[1]
 
 
+DECODER_TRANSFORMS = ("h_s", "g_s", "c_ctx", "c_ep")
+
+
+def decoder_step(dec, model):
+    """s_y, the float value of one step of Y, of model file dec: IGQ =
+    round(2^lig / s_y 2^16) with model's (frozen) log2_igain, so each entry
+    gives s_y to within its rounding; the median of all of them."""
+    lig = np.stack([gains64(model, quality_level(model, q))[1]
+                    for q in range(intnet.NQ)])
+    return float(np.median(np.exp2(lig) * 65536.0 / dec.IGQ))
+
+
+def same_decoder(a, b):
+    """The parts of two model files a decoder reads besides h_a's output
+    range (SPEC §8.1): equal in every value."""
+    for tn in intnet.transforms_of(a):
+        if tn in ("g_a", "h_a"):
+            continue
+        for x, y in zip(a.t[tn], b.t[tn], strict=True):
+            if intnet.write_layer(x) != intnet.write_layer(y):
+                return False
+    return (a.flags, a.M, a.NZ, a.YMAX, a.NS, a.KS) == (b.flags, b.M, b.NZ, b.YMAX, b.NS, b.KS) \
+        and (a.t["h_a"][-1].lo, a.t["h_a"][-1].hi) == (b.t["h_a"][-1].lo, b.t["h_a"][-1].hi) \
+        and all(intnet._table_bytes(x) == intnet._table_bytes(y)
+                for x, y in zip(a.zt + a.gt, b.zt + b.gt, strict=True)) \
+        and np.array_equal(a.IGQ, b.IGQ) and np.array_equal(a.LQ, b.LQ)
+
+
 def build(model, images, name, test_model, centered=True, log=print,
-          legacy_ptq=False, act_bits=None):
+          legacy_ptq=False, act_bits=None, decoder=None):
     """Calibrate, quantize, build the tables; returns (bytes, intnet.Model).
 
     centered: the float model takes x / 255 - 0.5 and its g_s predicts
@@ -356,7 +384,11 @@ def build(model, images, name, test_model, centered=True, log=print,
     predicts [0, 255].  legacy_ptq: leave out quantize_conv's bias
     correction and relu_step's MSE clipping (only for the committed test
     model, which predates both).  act_bits: {transform: bits of its ReLU
-    outputs}, 8 where missing."""
+    outputs}, 8 where missing.  decoder: a parsed model file whose decoder
+    sections (h_s, g_s, the context, the tables, IGQ and LQ, h_a's output
+    range) are kept byte for byte, for a model trained with train.py
+    --encoder-only from that file's checkpoint: only g_a, h_a and GQ are
+    quantized anew, with the file's step of Y."""
     M, N = model.M, model.N
     NZ = model.prior.biases[0].shape[0]
     specs = layer_specs(N, M, model.arch)
@@ -369,6 +401,8 @@ def build(model, images, name, test_model, centered=True, log=print,
     # it only binds for an untrained model with tiny latents.
     lig_max = float(model.log2_igain.detach().double().max())
     s_y = max(y_hi / YMAX, 2.0 ** (lig_max - 12) * 1.001)
+    if decoder is not None:
+        s_y = decoder_step(decoder, model)
     z_max = float(np.abs(zs).max())
 
     if model.context:
@@ -444,6 +478,11 @@ def build(model, images, name, test_model, centered=True, log=print,
             elif tn == "h_a":
                 s_in = 1.0
         t[tn] = layers
+    if decoder is not None:
+        for tn in DECODER_TRANSFORMS:
+            if tn in t:
+                t[tn] = decoder.t[tn]
+        t["h_a"][-1].lo, t["h_a"][-1].hi = decoder.t["h_a"][-1].lo, decoder.t["h_a"][-1].hi
     zr = t["h_a"][-1].hi
     zt = prior_tables(model.prior, zr)
     gt = [gaussian_table(2.0 ** (L0 + i * STEP)) for i in range(NS)]
@@ -464,10 +503,15 @@ def build(model, images, name, test_model, centered=True, log=print,
 
     flags = (intnet.FLAG_TEST if test_model else 0) | \
         (intnet.FLAG_CONTEXT if model.context else 0)
+    if decoder is not None:
+        zt, gt, IGQ, LQ = decoder.zt, decoder.gt, decoder.IGQ, decoder.LQ
     m = intnet.Model(name, flags, M, NZ, YMAX, t, zt, NS, KS, gt, GQ, IGQ, LQ)
     intnet.check_model(m)
     data = intnet.write_model(m)
     m = intnet.parse_model(data)          # every check of SPEC §8.6
+    if decoder is not None and not same_decoder(m, decoder):
+        raise SystemExit("the decoder sections changed (not an --encoder-only "
+                         "checkpoint of that model file?)")
     m.extra = dict(s_y=s_y, y_hi=y_hi, z_max=z_max, zr=zr, gain_sum=worst)
     return data, m
 
@@ -632,13 +676,23 @@ def main():
                     help="bits of the ReLU outputs (default 12): one number, "
                          "or per transform as g_a:8,h_a:8,h_s:8,g_s:12. "
                          "8 keeps every hidden layer on the u8 SIMD path")
+    ap.add_argument("--decoder-from", metavar="MODEL", default=None,
+                    help="keep the decoder sections of this model file byte for "
+                         "byte (h_s, g_s, the context, the tables, IGQ, LQ) and "
+                         "quantize only g_a, h_a and GQ: for a checkpoint of "
+                         "train.py --encoder-only started from its checkpoint")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model = load_checkpoint(a.checkpoint)
     images = pack_crops(a.calib_crops)
     name = a.name or os.path.splitext(os.path.basename(a.output))[0]
+    decoder = None
+    if a.decoder_from:
+        with open(a.decoder_from, "rb") as f:
+            decoder = intnet.parse_model(f.read())
     data, m = build(model, images, name, a.test_model, not a.legacy_255,
-                    legacy_ptq=a.legacy_ptq, act_bits=parse_act_bits(a.act_bits))
+                    legacy_ptq=a.legacy_ptq, act_bits=parse_act_bits(a.act_bits),
+                    decoder=decoder)
     tmp = a.output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)

@@ -239,6 +239,16 @@ def _table_bytes(t):
     return struct.pack("<hH", t.lo, t.nv) + np.asarray(t.f, "<u2").tobytes()
 
 
+def write_layer(L):
+    """One layer of a transform (SPEC §8.2) as bytes."""
+    return b"".join([struct.pack("<HHBBBBhh", L.cin, L.cout, L.k, L.stride,
+                                 L.shuffle, 0, L.lo, L.hi),
+                     np.asarray(L.W, np.int64).astype("i1").tobytes(),
+                     np.asarray(L.B, np.int64).astype("<i4").tobytes(),
+                     np.asarray(L.MUL, np.int64).astype("<u4").tobytes(),
+                     np.asarray(L.SH, np.int64).astype("u1").tobytes()])
+
+
 def write_model(m):
     """Serialize a Model (SPEC §8.1); returns bytes (check appended)."""
     name = m.name.encode("ascii")
@@ -249,12 +259,7 @@ def write_model(m):
         layers = m.t[tn]
         out.append(struct.pack("<B", len(layers)))
         for L in layers:
-            out.append(struct.pack("<HHBBBBhh", L.cin, L.cout, L.k, L.stride,
-                                   L.shuffle, 0, L.lo, L.hi))
-            out.append(np.asarray(L.W, np.int64).astype("i1").tobytes())
-            out.append(np.asarray(L.B, np.int64).astype("<i4").tobytes())
-            out.append(np.asarray(L.MUL, np.int64).astype("<u4").tobytes())
-            out.append(np.asarray(L.SH, np.int64).astype("u1").tobytes())
+            out.append(write_layer(L))
     for t in m.zt:
         out.append(_table_bytes(t))
     out.append(struct.pack("<HB", m.NS, m.KS))

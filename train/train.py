@@ -57,7 +57,8 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import KODAK, CropSampler, DEFAULT_PACK  # noqa: E402
-from model import (ARCHS, CONTEXTS, DLIC, LAMBDAS, add_context, grow,  # noqa: E402
+from model import (ARCHS, CONTEXTS, DLIC, ENCODER_ONLY, LAMBDAS,  # noqa: E402
+                   add_context, grow,
                    load_weights, rd_loss, widen, widened_copy)
 from quant import set_qat  # noqa: E402
 
@@ -105,6 +106,12 @@ def parse_args():
     p.add_argument("--qat-weights", action="store_true",
                    help="round the weights to int8 in training (activations stay "
                         "float); a run keeps it once on")
+    p.add_argument("--encoder-only", action="store_true",
+                   help="train g_a and h_a alone (model.ENCODER_ONLY) against the "
+                        "frozen decoder: h_s, g_s, the context, the prior and the "
+                        "gains keep the values of --init, so export "
+                        "--decoder-from can keep the old model file's decoder "
+                        "sections byte for byte; a run keeps it once on")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=0, help="0: every allowed core")
     p.add_argument("--no-bf16", action="store_true")
@@ -117,7 +124,20 @@ def lean_state(model, step, crops, args):
           for k, v in model.state_dict().items()}
     return {"model": sd, "step": step, "crops": crops, "N": args.N, "M": args.M,
             "arch": model.arch, "context": model.context, "qat": args.qat,
-            "qat_weights": args.qat_weights}
+            "qat_weights": args.qat_weights, "encoder_only": args.encoder_only}
+
+
+def trainable(model, encoder_only):
+    """The parameters to train, in named_parameters() order: all, or with
+    encoder_only those of model.ENCODER_ONLY (the rest get requires_grad
+    False, so backward computes no weight gradients for them; measured in
+    weights/README.md)."""
+    out = []
+    for n, p in model.named_parameters():
+        p.requires_grad_(not encoder_only or n.startswith(ENCODER_ONLY))
+        if p.requires_grad:
+            out.append(p)
+    return out
 
 
 def save_atomic(obj, path):
@@ -202,6 +222,7 @@ def main():
         model = load_weights(DLIC(N, M, arch=arch, context=ctx), state["model"])
         step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
         args.qat_weights = args.qat_weights or state.get("qat_weights", False)
+        args.encoder_only = args.encoder_only or state.get("encoder_only", False)
     elif args.init:
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         arch = init.get("arch", "v1")
@@ -243,8 +264,9 @@ def main():
         set_qat(model, True, weights_only=True)
     if dev.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    opt = torch.optim.Adam(trainable(model, args.encoder_only), lr=args.lr)
     if state is None and args.init and "opt" in init and arch == model.arch \
+            and not args.encoder_only \
             and init.get("qat", False) == args.qat:
         carry_adam(opt, model, init_names, init["opt"])
         print(f"kept the Adam moments of {args.init}", file=sys.stderr)
@@ -294,7 +316,8 @@ def main():
                      "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
                      "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
                      "N": args.N, "M": args.M, "arch": model.arch,
-                     "context": model.context, "qat_weights": args.qat_weights},
+                     "context": model.context, "qat_weights": args.qat_weights,
+                     "encoder_only": args.encoder_only},
                     ckpt_path)
         save_atomic(lean_state(model, step, crops, args),
                     os.path.join(args.run, "lean.pt"))
@@ -317,7 +340,7 @@ def main():
         loss, bpp, mse = rd_loss(x, x_hat, ly, lz, lam_t[lv])
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(opt.param_groups[0]["params"], 1.0)
         opt.step()
         step += 1
         crops += args.batch

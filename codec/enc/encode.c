@@ -126,32 +126,35 @@ static int grab_params(void *opaque, size_t y0, size_t n, const int16_t *P)
     return DLIC_OK;
 }
 
+typedef struct rparams {
+    const dlic_enc_params *p;
+    const dlic_tensor *Z;
+} rparams;
+
+/* dlic_refine_params_fn: MU and tables as code_y() or
+ * dlic_cbenc_code_y() will use them for Y. */
+static int refine_params(void *opaque, dlic_nn_exec *x, const dlic_tensor *Y, int16_t *mu,
+                         uint8_t *idx)
+{
+    const rparams *r = opaque;
+    const struct dlic_model *m = r->p->model;
+    const unsigned q = (unsigned)r->p->quality;
+    if (dlic_model_has_context(m))
+        return dlic_cbenc_params(x, m, q, r->p->rdoq_kappa, Y, r->Z, mu, idx);
+    pgrab g = { m, m->lq + (size_t)q * m->M, Y->w, mu, idx };
+    return dlic_transform_stream(x, &m->t[DLIC_H_S], r->Z->h, r->Z->w, get_row,
+                                 (void *)r->Z, grab_params, &g);
+}
+
 /* Latent refinement (refine.h) of Y, whose hyper-latent is Z. */
 static int refine(dlic_nn_exec *x, const dlic_enc_params *p, const dlic_picture *pic,
-                  dlic_tensor *Y, const dlic_tensor *Z)
+                  dlic_tensor *Y, const dlic_tensor *Z, size_t zsize)
 {
-    const struct dlic_model *m = p->model;
-    const size_t n = Y->h * Y->w * Y->c;         /* fits: Y was allocated */
-    int16_t *mu = malloc(n * sizeof(int16_t) + 1);
-    uint8_t *idx = malloc(n + 1);
-    int r = DLIC_ERR_NOMEM;
-    if (mu && idx) {
-        if (dlic_model_has_context(m)) {
-            r = dlic_cbenc_params(x, m, (unsigned)p->quality, p->rdoq_kappa, Y, Z, mu, idx);
-        } else {
-            pgrab g = { m, m->lq + (size_t)p->quality * m->M, Y->w, mu, idx };
-            r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z->h, Z->w, get_row, (void *)Z,
-                                      grab_params, &g);
-        }
-    }
-    if (!r) {
-        const dlic_refine_args a = { m, (unsigned)p->quality, p->refine_iters, Y, mu, idx,
-                                     pic };
-        r = dlic_refine(x, &a);
-    }
-    free(mu);
-    free(idx);
-    return r;
+    rparams rp = { p, Z };
+    const dlic_refine_args a = { p->model, (unsigned)p->quality, p->refine_iters,
+                                 p->rdoq_kappa, Y, refine_params, &rp, pic,
+                                 p->search_progress, p->opaque, (uint64_t)zsize * 8 };
+    return dlic_refine(x, &a);
 }
 
 /* Shapes and peak working memory of the whole pipeline, checked against
@@ -201,10 +204,11 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
             need = stage;
     }
     if (p->refine_iters && dlic_refine_supported(m)) {
-        /* Y + Z + MU and table indices + refinement, after h_s's stage */
+        /* Y + Z + refinement (its MU and tables included) + the entropy
+         * parameters' stage, which each score runs */
         DLIC_TRY(dlic_refine_memory(m, yh, yw, &stage));
         DLIC_CHECK(dlic_add_size(stage, yb, &stage) || dlic_add_size(stage, zb, &stage) ||
-                   dlic_add_size(stage, yb / 2 * 3, &stage) || dlic_add_size(stage, ka, &stage) ||
+                   dlic_add_size(stage, ka, &stage) ||
                    dlic_add_size(stage, kb, &stage) || dlic_add_size(stage, kc, &stage) ||
                    dlic_add_size(stage, wc, &stage), DLIC_ERR_LIMIT);
         if (stage > need)
@@ -237,11 +241,13 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     if (dlic_model_has_context(m))
         x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
     const int refining = p->refine_iters && dlic_refine_supported(m);
-    if (refining) {     /* the entropy parameters once more, then each
-                           iteration runs g_s forward and back */
-        x->total += (2 * p->refine_iters + 1) * m->t[DLIC_G_S].nlayers + m->t[DLIC_H_S].nlayers;
+    if (refining) {     /* each iteration runs g_s forward and back, each
+                           score the entropy parameters and g_s forward */
+        unsigned params = m->t[DLIC_H_S].nlayers;
         if (dlic_model_has_context(m))
-            x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
+            params += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
+        x->total += dlic_refine_runs(p->refine_iters) * m->t[DLIC_G_S].nlayers +
+                    dlic_refine_scores(p->refine_iters) * params;
     }
     if (x->progress)
         x->progress(x->opaque, 0);
@@ -261,7 +267,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
                                    put_rows, &Y)))
         goto done;
     if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
-        (r = code_z(m, &Z, &zbuf, &zsize)) || (refining && (r = refine(x, p, pic, &Y, &Z))))
+        (r = code_z(m, &Z, &zbuf, &zsize)) || (refining && (r = refine(x, p, pic, &Y, &Z, zsize))))
         goto done;
     dlic_nn_progress(x);
     yenc ye = { .m = m, .gq = m->gq + (size_t)p->quality * m->M,

@@ -15,6 +15,10 @@ typedef struct dlic_enc_params {
     int quality;                /* 0..100 */
     uint32_t rdoq_kappa;        /* rounding of the latent (rdoq.h); 0: nearest */
     unsigned refine_iters;      /* latent refinement (refine.h); 0: none */
+    /* dlic_settings.search_progress and its argument, or NULL */
+    void (*search_progress)(void *opaque, int iteration, int iterations, double bpp,
+                            double psnr);
+    void *opaque;
     uint64_t max_pixels;        /* 0: no limit */
     uint64_t max_memory;        /* 0: no limit */
 } dlic_enc_params;

@@ -1,6 +1,10 @@
-/* Latent refinement; see refine.h. Adam on S in its own units (one
- * quantisation step), learning rate DLIC_REFINE_STEP / iters decaying
- * linearly to 0; the best latent met is kept. */
+/* Latent refinement; see refine.h. Stochastic Gumbel annealing (Yang,
+ * Bamler and Mandt 2020, "Improving Inference for Neural Image
+ * Compression"): the search variable u is the latent in units of one
+ * quantisation step, Y GQ / 2^16 (so S = u - MU GQ / 2^16, SPEC §6),
+ * rounded softly to one of its two integer neighbours by a relaxed
+ * (Gumbel-softmax) sample whose temperature anneals towards hard rounding;
+ * Adam on u. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +14,14 @@
 #include "codec/enc/gsgrad.h"
 #include "codec/enc/refine.h"
 
-/* Total distance an element may travel, in steps of S (the schedule's
- * lr * iters): tuned on the float model (README, "Latent refinement"). */
-#define DLIC_REFINE_STEP 0.32f
+/* Temperature: DLIC_REFINE_TAU0 at the first iteration, decaying
+ * exponentially to DLIC_REFINE_TAU1 at the last; Adam's step in
+ * quantisation steps; iterations between scores. Tuned on training
+ * images (README, "Encoder effort"). */
+#define DLIC_REFINE_TAU0 0.5
+#define DLIC_REFINE_TAU1 0.3
+#define DLIC_REFINE_LR 0.08
+#define DLIC_REFINE_EVAL 4
 
 /* The trade-off the model was trained for at quality q: train/model.py's
  * LAMBDAS at level q / 100 * 7, interpolated in the log domain (the gains
@@ -30,83 +39,206 @@ static double lambda_of(unsigned q)
     return exp((1 - a) * log(L[lo]) + a * log(L[lo + 1]));
 }
 
+/* Uniform in (0, 1) from a counter (SplitMix64's finaliser), so the noise
+ * of element e at iteration it does not depend on the order of work. */
+static double uniform(uint64_t it, uint64_t e)
+{
+    uint64_t z = (it << 40) ^ e ^ 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+
+typedef struct search {
+    const dlic_refine_args *a;
+    dlic_gsgrad *g;
+    size_t ns;
+    double dscale, npix;
+    float *u, *best, *m1, *v1, *grad, *mug;
+    int16_t *yc, *mu;           /* candidate Y; its MU */
+    uint8_t *idx;               /* its tables */
+} search;
+
+static int16_t y_of(const search *s, double u, unsigned c)
+{
+    const double v = u * 65536.0 / s->a->m->gq[(size_t)s->a->q * s->a->m->M + c];
+    const int32_t ymax = s->a->m->YMAX;
+    return (int16_t)dlic_clamp32((int64_t)llrint(v), -ymax, ymax);
+}
+
+/* The cost lambda MSE + bits / pixel of coding the candidate Y as the
+ * encoder would, and its bits per pixel and squared error; refreshes MU
+ * (and MU GQ) and the tables from it. */
+static int score(search *s, dlic_nn_exec *x, double *cost, double *bpp, double *sse)
+{
+    const dlic_refine_args *a = s->a;
+    const struct dlic_model *m = a->m;
+    const unsigned M = m->M;
+    const uint32_t *gq = m->gq + (size_t)a->q * M, *igq = m->igq + (size_t)a->q * M;
+    const dlic_tensor Y = { s->yc, a->Y->h, a->Y->w, M };
+    DLIC_TRY(a->params(a->opaque, x, &Y, s->mu, s->idx));
+    float *in = dlic_gsgrad_input(s->g);
+    double bits = 0;
+    for (size_t e = 0; e < s->ns; e++) {
+        const unsigned c = (unsigned)(e % M);
+        const dlic_table *t = &m->gt[s->idx[e]];
+        const int32_t S = dlic_rdoq_quantize(t, a->kappa, s->yc[e], s->mu[e], gq[c]);
+        const double yh = s->mu[e] + S * (double)igq[c] / 65536.0;
+        in[e] = (float)(yh < -m->YMAX ? -m->YMAX : yh > m->YMAX ? m->YMAX : yh);
+        bits += dlic_rdoq_bits(t, S);
+        s->mug[e] = (float)(s->mu[e] * (double)gq[c] / 65536.0);
+    }
+    *sse = dlic_gsgrad_run(s->g, x, a->pic, s->dscale, NULL);
+    *bpp = bits / 65536.0 / s->npix;
+    *cost = s->dscale * *sse + *bpp;
+    return DLIC_OK;
+}
+
+/* w of element e at iteration it, temperature tau (the soft rounding
+ * S~ = floor(S) + w), and dw / dS in *dw. */
+static double soft(const search *s, size_t e, unsigned it, double tau, double *fl, double *dw)
+{
+    const double eps = 1e-5, v = s->u[e] - s->mug[e], f = floor(v);
+    double r = v - f;
+    r = r < eps ? eps : r > 1 - eps ? 1 - eps : r;
+    const double n = uniform(it + 1, e);
+    const double z = ((atanh(r) - atanh(1 - r)) / tau + log(n / (1 - n))) / tau;
+    const double w = 1.0 / (1.0 + exp(-z));
+    *fl = f;
+    *dw = w * (1 - w) / (tau * tau) * (1 / (1 - r * r) + 1 / (1 - (1 - r) * (1 - r)));
+    return w;
+}
+
+/* One iteration: soft rounding, g_s forward and back, an Adam step. */
+static void step(search *s, dlic_nn_exec *x, unsigned it, double *b1t, double *b2t)
+{
+    const dlic_refine_args *a = s->a;
+    const struct dlic_model *m = a->m;
+    const unsigned M = m->M;
+    const uint32_t *igq = m->igq + (size_t)a->q * M;
+    const double tau = DLIC_REFINE_TAU0 *
+                       pow(DLIC_REFINE_TAU1 / DLIC_REFINE_TAU0, (double)it / a->iters);
+    float *in = dlic_gsgrad_input(s->g);
+    for (size_t e = 0; e < s->ns; e++) {
+        double f, dw;
+        const double w = soft(s, e, it, tau, &f, &dw);
+        const double yh = s->mu[e] + (f + w) * (double)igq[e % M] / 65536.0;
+        in[e] = (float)(yh < -m->YMAX ? -m->YMAX : yh > m->YMAX ? m->YMAX : yh);
+    }
+    dlic_gsgrad_run(s->g, x, a->pic, s->dscale, s->grad);
+    *b1t *= 0.9;
+    *b2t *= 0.999;
+    for (size_t e = 0; e < s->ns; e++) {
+        const unsigned c = (unsigned)(e % M);
+        double f, dw;
+        soft(s, e, it, tau, &f, &dw);
+        /* the expected bits (1 - w) bits(f) + w bits(f + 1) */
+        const dlic_table *t = &m->gt[s->idx[e]];
+        const double rate = ((double)dlic_rdoq_bits(t, (int32_t)f + 1) -
+                             (double)dlic_rdoq_bits(t, (int32_t)f)) / (65536.0 * s->npix);
+        const float gr = (float)((s->grad[e] * (double)igq[c] / 65536.0 + rate) * dw);
+        s->m1[e] = 0.9f * s->m1[e] + 0.1f * gr;
+        s->v1[e] = 0.999f * s->v1[e] + 0.001f * gr * gr;
+        s->u[e] -= (float)(DLIC_REFINE_LR * (s->m1[e] / (1 - *b1t)) /
+                           (sqrt(s->v1[e] / (1 - *b2t)) + 1e-12));
+    }
+}
+
+/* The caller's report of the best candidate after iteration it. */
+static void report(const search *s, unsigned it, double bpp, double sse)
+{
+    const dlic_refine_args *a = s->a;
+    if (!a->report)
+        return;
+    const double mse = sse / (3 * s->npix);
+    a->report(a->report_opaque, (int)it, (int)a->iters, bpp + a->zbits / s->npix,
+              mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99.0);
+}
+
 int dlic_refine(dlic_nn_exec *x, const dlic_refine_args *a)
 {
     const struct dlic_model *m = a->m;
     dlic_tensor *Y = a->Y;
     const unsigned M = m->M;
-    const uint32_t *gq = m->gq + (size_t)a->q * M, *igq = m->igq + (size_t)a->q * M;
-    size_t ns, lat;
-    DLIC_CHECK(dlic_mul_size(Y->h * Y->w, M, &ns) || dlic_mul_size(ns, 5 * sizeof(float), &lat),
+    search s = { .a = a };
+    size_t lat;
+    DLIC_CHECK(dlic_mul_size(Y->h * Y->w, M, &s.ns) ||
+               dlic_mul_size(s.ns, 6 * sizeof(float) + 2 * sizeof(int16_t) + 1, &lat),
                DLIC_ERR_LIMIT);
-    if (!a->iters || !ns)
+    if (!a->iters || !s.ns)
         return DLIC_OK;
-    dlic_gsgrad *g = NULL;
-    float *s = malloc(lat);
-    int ret = s ? dlic_gsgrad_open(&g, m, Y->h, Y->w) : DLIC_ERR_NOMEM;
+    s.u = malloc(lat);
+    int ret = s.u ? dlic_gsgrad_open(&s.g, m, Y->h, Y->w) : DLIC_ERR_NOMEM;
     if (ret)
         goto done;
-    float *in = dlic_gsgrad_input(g), *grad = s + 4 * ns;
-    float *best = s + ns, *m1 = best + ns, *v1 = m1 + ns;
-    for (size_t e = 0; e < ns; e++) {
-        const unsigned c = (unsigned)(e % M);
-        s[e] = (float)((Y->data[e] - a->mu[e]) * (double)gq[c] / 65536.0);
-        m1[e] = v1[e] = 0.0f;
+    s.best = s.u + s.ns;
+    s.m1 = s.best + s.ns;
+    s.v1 = s.m1 + s.ns;
+    s.grad = s.v1 + s.ns;
+    s.mug = s.grad + s.ns;
+    s.yc = (int16_t *)(s.mug + s.ns);
+    s.mu = s.yc + s.ns;
+    s.idx = (uint8_t *)(s.mu + s.ns);
+    const uint32_t *gq = m->gq + (size_t)a->q * M;
+    for (size_t e = 0; e < s.ns; e++) {
+        s.u[e] = (float)(Y->data[e] * (double)gq[e % M] / 65536.0);
+        s.m1[e] = s.v1[e] = 0.0f;
     }
-    memcpy(best, s, ns * sizeof(float));
-    const double npix = (double)a->pic->width * a->pic->height;
-    const double lambda = lambda_of(a->q), dscale = lambda / (3 * npix);
-    const float lr0 = DLIC_REFINE_STEP / (float)a->iters;
-    double best_loss = INFINITY, b1t = 1, b2t = 1;
-    for (unsigned it = 0; it <= a->iters; it++) {
-        double bits = 0;
-        for (size_t e = 0; e < ns; e++) {
-            const unsigned c = (unsigned)(e % M);
-            const int32_t S = (int32_t)lrintf(s[e]);
-            const double yh = a->mu[e] + S * (double)igq[c] / 65536.0;
-            in[e] = (float)(yh < -m->YMAX ? -m->YMAX : yh > m->YMAX ? m->YMAX : yh);
-            bits += dlic_rdoq_bits(&m->gt[a->idx[e]], S);
+    s.npix = (double)a->pic->width * a->pic->height;
+    s.dscale = lambda_of(a->q) / (3 * s.npix);
+    memcpy(s.yc, Y->data, s.ns * sizeof(int16_t));
+    double best, b1t = 1, b2t = 1, cost, bpp, sse;
+    if ((ret = score(&s, x, &best, &bpp, &sse)))
+        goto done;
+    report(&s, 0, bpp, sse);
+    int improved = 0;
+    for (unsigned it = 0; it < a->iters; it++) {
+        step(&s, x, it, &b1t, &b2t);
+        if ((it + 1) % DLIC_REFINE_EVAL && it + 1 < a->iters)
+            continue;
+        for (size_t e = 0; e < s.ns; e++)
+            s.yc[e] = y_of(&s, s.u[e], (unsigned)(e % M));
+        double b, e;
+        if ((ret = score(&s, x, &cost, &b, &e)))
+            goto done;
+        if (cost < best) {
+            best = cost;
+            bpp = b;
+            sse = e;
+            memcpy(s.best, s.u, s.ns * sizeof(float));
+            improved = 1;
         }
-        const double sse = dlic_gsgrad_run(g, x, a->pic, dscale, it < a->iters ? grad : NULL);
-        const double loss = dscale * sse + bits / 65536.0 / npix;
-        if (loss < best_loss) {
-            best_loss = loss;
-            memcpy(best, s, ns * sizeof(float));
-        }
-        if (it == a->iters)
-            break;
-        const float lr = lr0 * (1.0f - (float)it / (float)a->iters);
-        b1t *= 0.9;
-        b2t *= 0.999;
-        for (size_t e = 0; e < ns; e++) {
-            const unsigned c = (unsigned)(e % M);
-            const int32_t S = (int32_t)lrintf(s[e]);
-            const dlic_table *tb = &m->gt[a->idx[e]];
-            const double rate = ((double)dlic_rdoq_bits(tb, S + 1) -
-                                 (double)dlic_rdoq_bits(tb, S - 1)) / (2 * 65536.0 * npix);
-            const float gr = (float)(grad[e] * (double)igq[c] / 65536.0 + rate);
-            m1[e] = 0.9f * m1[e] + 0.1f * gr;
-            v1[e] = 0.999f * v1[e] + 0.001f * gr * gr;
-            s[e] -= lr * (float)((m1[e] / (1 - b1t)) / (sqrt(v1[e] / (1 - b2t)) + 1e-8));
-        }
+        report(&s, it + 1, bpp, sse);
     }
-    for (size_t e = 0; e < ns; e++) {
-        const unsigned c = (unsigned)(e % M);
-        const double v = a->mu[e] + best[e] * 65536.0 / gq[c];
-        Y->data[e] = (int16_t)dlic_clamp32((int64_t)llrint(v), -m->YMAX, m->YMAX);
-    }
+    /* Y unchanged when the search found nothing better */
+    for (size_t e = 0; improved && e < s.ns; e++)
+        Y->data[e] = y_of(&s, s.best[e], (unsigned)(e % M));
 done:
-    free(s);
-    dlic_gsgrad_close(&g);
+    free(s.u);
+    dlic_gsgrad_close(&s.g);
     return ret;
+}
+
+unsigned dlic_refine_runs(unsigned iters)
+{
+    /* forward and back per iteration, forward per score */
+    return 2 * iters + dlic_refine_scores(iters);
+}
+
+unsigned dlic_refine_scores(unsigned iters)
+{
+    return iters ? 1 + (iters + DLIC_REFINE_EVAL - 1) / DLIC_REFINE_EVAL : 0;
 }
 
 int dlic_refine_memory(const struct dlic_model *m, size_t h, size_t w, size_t *bytes)
 {
     size_t lat;
     DLIC_TRY(dlic_gsgrad_memory(m, h, w, bytes));
-    /* s, best, Adam's two moments, the gradient */
-    DLIC_CHECK(dlic_mul_size(h * w, m->M, &lat) || dlic_mul_size(lat, 5 * sizeof(float), &lat) ||
+    /* u, best, Adam's two moments, the gradient, MU GQ; the candidate Y,
+     * its MU and tables */
+    DLIC_CHECK(dlic_mul_size(h * w, m->M, &lat) ||
+               dlic_mul_size(lat, 6 * sizeof(float) + 2 * sizeof(int16_t) + 1, &lat) ||
                dlic_add_size(*bytes, lat, bytes), DLIC_ERR_LIMIT);
     return DLIC_OK;
 }

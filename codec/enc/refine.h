@@ -6,10 +6,17 @@
  * decode bit-exactly everywhere; the search itself runs in float and is not
  * bit-reproducible across CPUs or thread counts (the decoder's output is).
  *
- * The gradient goes through a float copy of g_s (weights times MUL / 2^SH,
- * SPEC §5.2, clamps as ReLUs), rounding passed straight through; the rate
- * term is the slope of the coding tables' bits at S (rdoq.h), with MU and
- * the tables held at their values for the unrefined latent. */
+ * The search is stochastic Gumbel annealing (Yang, Bamler and Mandt 2020)
+ * in units of one quantisation step: soft rounding to the two integer
+ * neighbours, annealed towards hard rounding, the distortion's gradient
+ * through a float copy of g_s (weights times MUL / 2^SH, SPEC §5.2, clamps
+ * as ReLUs), the rate the expected bits of the coding tables (rdoq.h).
+ * Every few iterations the candidate is scored as the encoder would code
+ * it: MU and the tables recomputed from it (the checkerboard's non-anchors
+ * depend on the anchors, SPEC §6.1), rounded by rdoq.h, its exact bits and
+ * the float g_s's squared error; the best candidate met is kept. MU and
+ * the tables of the last score hold between scores. The hyper-latent Z is
+ * not searched. */
 #ifndef DLIC_ENC_REFINE_H
 #define DLIC_ENC_REFINE_H
 
@@ -22,22 +29,43 @@
 #include "format/model.h"
 
 #define DLIC_REFINE_MAX_ITERS 1000
-/* Refinement holds float copies of g_s's tensors whole, about 270 bytes a
+
+/* Refinement iterations of each encoder effort (dlic_settings.effort);
+ * efforts up to 5 refine nothing. Tuned on training images, measured on
+ * Kodak (README, "Encoder effort"). */
+static inline unsigned dlic_effort_iters(unsigned effort)
+{
+    static const unsigned iters[10] = { 0, 0, 0, 0, 0, 0, 4, 10, 24, 64 };
+    return effort < 10 ? iters[effort] : 0;
+}
+/* Refinement holds float copies of g_s's tensors whole, about 290 bytes a
  * pixel; beyond this the encoder refuses it (DLIC_ERR_LIMIT), whatever
- * max_memory says: about 16 megapixels. */
-#define DLIC_REFINE_MAX_MEMORY ((uint64_t)4 << 30)
+ * max_memory says: about 3 megapixels, so that an encode at any effort
+ * stays within 1 GiB (dlic-enc then encodes at effort 5). */
+#define DLIC_REFINE_MAX_MEMORY ((uint64_t)768 << 20)
+
+/* MU and the table index of every value of Y (Y's layout), as the encoder
+ * will code Y; a dlic_error. */
+typedef int (*dlic_refine_params_fn)(void *opaque, dlic_nn_exec *x, const dlic_tensor *Y,
+                                     int16_t *mu, uint8_t *idx);
 
 /* What refinement needs besides the model: Y (h x w x M, refined in place),
- * the MU and table index of each of its values (same layout), quality q
- * and the picture g_s should reproduce (its top-left corner of the padded
- * Hp x Wp output). */
+ * how to get the MU and table index of its values, quality q, the
+ * encoder's rounding kappa (rdoq.h) and the picture g_s should reproduce
+ * (its top-left corner of the padded Hp x Wp output). */
 typedef struct dlic_refine_args {
     const struct dlic_model *m;
     unsigned q, iters;
+    uint32_t kappa;
     dlic_tensor *Y;
-    const int16_t *mu;
-    const uint8_t *idx;
+    dlic_refine_params_fn params;
+    void *opaque;
     const dlic_picture *pic;
+    /* Optional: called after each score with the best candidate's
+     * estimated bpp (zbits, the hyper-latent's, added) and PSNR. */
+    void (*report)(void *opaque, int iteration, int iterations, double bpp, double psnr);
+    void *report_opaque;
+    uint64_t zbits;
 } dlic_refine_args;
 
 /* 1 when g_s is made of layers refinement can differentiate (gsgrad.h);
@@ -51,8 +79,14 @@ static inline int dlic_refine_supported(const struct dlic_model *m)
  * DLIC_ERR_LIMIT on overflow. */
 int dlic_refine_memory(const struct dlic_model *m, size_t h, size_t w, size_t *bytes);
 
+/* How many times dlic_refine() runs g_s's layers (forward or back) for
+ * iters iterations, and how many times it calls params: dlic_nn_progress()
+ * counts each layer run. */
+unsigned dlic_refine_runs(unsigned iters);
+unsigned dlic_refine_scores(unsigned iters);
+
 /* Refine a->Y in place. Calls dlic_nn_progress(x) after each layer run,
- * (2 iters + 1) times g_s's layers in all.
+ * dlic_refine_runs() times g_s's layers in all.
  * DLIC_ERR_NOMEM or DLIC_ERR_LIMIT; Y is unchanged on failure. */
 int dlic_refine(dlic_nn_exec *x, const dlic_refine_args *a);
 

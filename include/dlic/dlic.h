@@ -119,14 +119,29 @@ typedef struct dlic_settings {
                                    optimised rounding of the latent, smaller
                                    files at the same quality; 0 rounds to
                                    the nearest (faster, larger) */
-    int refine;                 /* encoder: 0 (default) or 1..1000
-                                   iterations of latent refinement, a
-                                   per-image search for a latent that g_s
-                                   decodes better per bit; much slower,
-                                   and the bytes may differ between CPUs
-                                   and thread counts (their decoding does
-                                   not) */
+    int refine;                 /* encoder: 0 (default: what effort
+                                   says) or 1..1000 iterations of latent
+                                   refinement, a per-image search for a
+                                   latent that g_s decodes better per bit */
+    int effort;                 /* encoder: 1..9, default 5 (cjxl's
+                                   convention). 1-4: nearest rounding of
+                                   the latent (as rdo = 0); 5: rate-
+                                   distortion optimised rounding; 6-9: also
+                                   latent refinement with more iterations
+                                   each (DLIC_EFFORT_ITERS), much slower,
+                                   and the bytes may differ between CPU
+                                   paths and thread counts (their decoding
+                                   does not) */
+    /* Called by the encoder's latent search (efforts 6-9) after every
+     * scored candidate with the iteration reached, the iteration count and
+     * the best candidate's estimated bits per pixel and RGB PSNR (float
+     * synthesis); NULL for none. Gets progress_opaque. */
+    void (*search_progress)(void *opaque, int iteration, int iterations, double bpp,
+                            double psnr);
 } dlic_settings;
+
+#define DLIC_EFFORT_DEFAULT 5
+#define DLIC_EFFORT_MAX 9
 
 DLIC_API void dlic_default_settings(dlic_settings *s);
 

@@ -157,6 +157,30 @@ for bad in 1001 -1 x; do
     grep -q "refine needs" "$T/err" || fail "--refine $bad: $(cat "$T/err")"
     [ -e "$T/bad.dlic" ] && fail "--refine $bad left an output file"
 done
+# --effort: 5 is the default encoder, 1-4 round to the nearest (--no-rdo),
+# 6-9 refine (another valid stream); outside 1..9 a usage error, no output
+"$ENC" -quiet -e 5 "$D/rgb.png" -o "$T/e5.dlic" 2>"$T/err" || fail "encode -e 5"
+cmp -s "$T/def.dlic" "$T/e5.dlic" || fail "-e 5 differs from the default"
+"$ENC" -quiet --effort 2 "$D/rgb.png" -o "$T/e2.dlic" 2>"$T/err" || fail "encode --effort 2"
+cmp -s "$T/near.dlic" "$T/e2.dlic" || fail "--effort 2 differs from --no-rdo"
+"$ENC" -quiet --effort 6 "$D/rgb.png" -o "$T/e6.dlic" 2>"$T/err" || fail "encode --effort 6"
+"$DEC" "$T/e6.dlic" -o "$T/e6.png" 2>"$T/err" || fail "decode an --effort 6 stream"
+[ "$(png_info "$T/e6.png")" = "72 40 8 2" ] || fail "--effort 6: $(png_info "$T/e6.png")"
+for bad in 0 10 -1 x; do
+    rm -f "$T/bad.dlic"
+    "$ENC" -quiet --effort "$bad" "$D/rgb.png" -o "$T/bad.dlic" 2>"$T/err"
+    [ $? -eq 2 ] || fail "--effort $bad: not a usage error"
+    grep -q "effort needs" "$T/err" || fail "--effort $bad: $(cat "$T/err")"
+    [ -e "$T/bad.dlic" ] && fail "--effort $bad left an output file"
+done
+# an image too large for the search (DLIC_REFINE_MAX_MEMORY) is encoded at
+# effort 5, with a one-line note, to the same bytes as -e 5
+{ printf 'P5\n2048 1600\n255\n'; head -c 3276800 /dev/zero | tr '\0' '\200'; } > "$T/big.pgm"
+"$ENC" -e 8 "$T/big.pgm" -o "$T/big8.dlic" 2>"$T/err" || fail "-e 8 on 2048x1600: $(cat "$T/err")"
+grep -q "too large for the latent search of effort 8" "$T/err" || fail "no note: $(cat "$T/err")"
+[ "$(wc -l < "$T/err")" -eq 1 ] || fail "more than one line: $(cat "$T/err")"
+"$ENC" -quiet -e 5 "$T/big.pgm" -o "$T/big5.dlic" 2>"$T/err" || fail "-e 5 on 2048x1600"
+cmp -s "$T/big8.dlic" "$T/big5.dlic" || fail "the fallback differs from -e 5"
 
 # --- one real photo (optional) ---------------------------------------------
 K=../shared/data/kodak/kodim01.png

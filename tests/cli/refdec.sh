@@ -91,6 +91,24 @@ for img in one.ppm small.ppm gray.pgm crop.ppm; do
         fi
     done
 done
+# Streams of the encoder's latent search (effort 7, codec/enc/refine.h),
+# with and without the checkerboard context, decode identically too.
+for model in "$MODEL" weights/dlic-test-cb.dlicm; do
+    for img in crop.ppm gray.pgm; do
+        ext=${img##*.}
+        s="$T/${img%.*}-e7-$(basename "$model" .dlicm)"
+        n=$((n + 1))
+        if "$B/dlic-enc" -quiet --weights "$model" -e 7 -q 60 "$T/$img" -o "$s.dlic" &&
+            "$B/dlic-dec" -quiet --weights "$model" "$s.dlic" -o "$s.c.$ext" &&
+            "$PY" train/refdec.py --model "$model" "$s.dlic" -o "$s.py.$ext" >/dev/null &&
+            raw "$s.c.$ext" >"$s.c.raw" && raw "$s.py.$ext" >"$s.py.raw" &&
+            cmp -s "$s.c.raw" "$s.py.raw"; then
+            echo "ok   $img -e 7 ($(basename "$model")) $(wc -c <"$s.dlic") bytes"
+        else
+            echo "FAIL: $img -e 7 ($(basename "$model")): dlic-dec and refdec.py differ"; fail=1
+        fi
+    done
+done
 # The other direction: a stream of the Python reference encoder
 # (train/intnet.py) must decode with dlic-dec to the encoder's own
 # reconstruction.

@@ -37,6 +37,7 @@ int bench_dlic_run(const bench_codec *c, const bench_job_env *env,
     s.max_pixels = 0;
     s.model = env->model;
     s.refine = env->refine;
+    s.effort = env->effort;
     if ((r = dlic_open(&ctx, &s)) != DLIC_OK)
         return io_fail(err, "dlic_open: %s", dlic_strerror(r));
     pic.width = src->width;

@@ -19,6 +19,7 @@
 typedef struct bench_job_env {
     const dlic_model *model;    /* DLIC model (NULL: embedded) */
     int refine;                 /* DLIC latent refinement iterations */
+    int effort;                 /* DLIC encoder effort 1..9 */
     const char *tmpdir;         /* private to this job, exists */
     const char *src_png;        /* the source written as 8-bit RGB PNG, for
                                    external encoders (NULL if not needed) */

@@ -102,7 +102,7 @@ static size_t run_job(pool *p, size_t job)
     const bench_entry *e = &r->codecs[c];
     const bench_image *im = &r->images[i];
     char tmpdir[4096] = "", src[4200] = "", err[IO_ERR_SIZE];
-    bench_job_env env = { r->model, r->refine, NULL, NULL };
+    bench_job_env env = { r->model, r->refine, r->effort, NULL, NULL };
     size_t measured = 0;
 
     for (size_t k = 0; k < e->nq && !*r->stop; k++) {

@@ -37,6 +37,7 @@ typedef struct bench_run {
     size_t nimages;
     const dlic_model *model;
     int refine;                         /* dlic_settings.refine */
+    int effort;                         /* dlic_settings.effort */
     bench_cache *cache;
     int jobs;
     int tty;                            /* stderr is a terminal */

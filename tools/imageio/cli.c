@@ -153,8 +153,17 @@ void cli_progress_cb(void *opaque, int percent)
         return;
     p->last = percent;
     p->shown = 1;
-    fprintf(stderr, "\r%s: %s %3d%%", p->prog, p->label, percent);
+    fprintf(stderr, "\r%s: %s %3d%%%s\033[K", p->prog, p->label, percent, p->detail);
     fflush(stderr);
+}
+
+void cli_search_cb(void *opaque, int iteration, int iterations, double bpp, double psnr)
+{
+    cli_progress *p = opaque;
+    snprintf(p->detail, sizeof(p->detail), " (search %d/%d: %.4f bpp, %.2f dB)", iteration,
+             iterations, bpp, psnr);
+    p->shown = 0;                       /* redraw with the new detail */
+    cli_progress_cb(p, p->last);
 }
 
 void cli_progress_done(cli_progress *p)
@@ -231,6 +240,7 @@ int cli_settings(const char *prog, const cli_common *c, cli_progress *progress,
     }
     if (progress && !c->quiet && isatty(STDERR_FILENO)) {
         s->progress = cli_progress_cb;
+        s->search_progress = cli_search_cb;
         s->progress_opaque = progress;
     }
     return 0;
