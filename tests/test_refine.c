@@ -96,7 +96,7 @@ static void test_float_matches_integer(void **state)
 /* The gradient against central differences of the SSE, at random
  * coordinates of a random latent, on a picture smaller than the output
  * (its padding carries no error); a few coordinates may sit on a clamp's
- * kink. */
+ * kink, and the differences carry the float sums' rounding. */
 static void test_gradient(void **state)
 {
     (void)state;
@@ -119,6 +119,9 @@ static void test_gradient(void **state)
     memcpy(dlic_gsgrad_input(g), y, n * sizeof(float));
     const double scale = 0.5;
     dlic_gsgrad_run(g, &x, &pic, scale, grad);
+    double gmax = 0;
+    for (size_t i = 0; i < n; i++)
+        gmax = fmax(gmax, fabs(grad[i]));
     unsigned good = 0, nonzero = 0;
     const unsigned tries = 40;
     for (unsigned t = 0; t < tries; t++) {
@@ -133,7 +136,9 @@ static void test_gradient(void **state)
         y[i] = keep;
         const double fd = scale * (sse[1] - sse[0]) / (2 * eps);
         nonzero += grad[i] != 0.0f;
-        good += fabs(fd - grad[i]) <= 0.02 * fabs(fd) + 1e-3 * (1 + fabs(fd));
+        /* the differences' float noise scales with the largest gradients,
+         * not with this one */
+        good += fabs(fd - grad[i]) <= 0.02 * fabs(fd) + 1e-3 * (1 + gmax);
     }
     assert_true(nonzero >= tries / 2);
     assert_true(good >= tries * 9 / 10);

@@ -1,13 +1,16 @@
 /* Float convolution kernel of the encoder's latent refinement
  * (codec/enc/gsgrad.c), instantiated per vector width: FCONV_VW floats a
- * vector, FCONV_NAME the function. Blocks of 4 pixels x 2 vectors of output
- * channels stay in registers; every output is summed in one fixed order
- * (bias, then ky, kx, input channel), whatever the width, and products are
- * never fused into FMAs, so every instantiation gives the same bits. */
+ * vector, FCONV_NAME the function, FCONV_FMA(acc, x, w) the fused
+ * acc = x * w + acc of a vector (one rounding: fmaf() per lane, or the
+ * FMA instruction). Blocks of 4 or 8 pixels x 2 vectors of output channels
+ * stay in registers; every output is summed in one fixed order (bias,
+ * then ky, kx, input channel), whatever the width, with every product
+ * fused into its sum, so every instantiation gives the same bits. */
 #ifndef FCONV_NAME
 #error "define FCONV_VW and FCONV_NAME before including fconv_tmpl.h"
 #endif
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +44,7 @@ static void pixel(const dlic_fconv_args *a, size_t y, size_t x, unsigned o0, uns
                 const float *wk = a->wt + (size_t)(ky * k + kx) * cin * cout + ob;
                 for (unsigned c = 0; c < cin; c++)
                     for (unsigned o = 0; o < n; o++) {
-                        const float p = in[c] * wk[(size_t)c * cout + o];
-                        acc[o] += p;
+                        acc[o] = fmaf(in[c], wk[(size_t)c * cout + o], acc[o]);
                     }
             }
         memcpy(a->out + (y * a->w + x) * cout + ob, acc, n * sizeof(float));
@@ -66,12 +68,12 @@ static void tail4(const dlic_fconv_args *a, const float *wp, size_t y, size_t x,
             const float *in = a->in + ((y + ky) * wi + x + kx) * cin;
             const float *wk = wp + (size_t)(ky * k + kx) * cin * FCONV_VW;
             for (unsigned c = 0; c < cin; c++, wk += FCONV_VW) {
-                fvec w, p;
+                fvec w;
                 LOADV(w, wk);
-                p = in[c] * w; a0 += p;
-                p = in[cin + c] * w; a1 += p;
-                p = in[2 * cin + c] * w; a2 += p;
-                p = in[3 * cin + c] * w; a3 += p;
+                FCONV_FMA(a0, in[c], w);
+                FCONV_FMA(a1, in[cin + c], w);
+                FCONV_FMA(a2, in[2 * cin + c], w);
+                FCONV_FMA(a3, in[3 * cin + c], w);
             }
         }
     float *out = a->out + (y * a->w + x) * cout + o;
@@ -119,10 +121,8 @@ static inline __attribute__((always_inline)) void block(const dlic_fconv_args *a
 #pragma GCC unroll 8
                 for (unsigned p = 0; p < np; p++) {
                     const float v = in[p * cin + c];
-                    fvec t = v * w0;
-                    acc0[p] += t;
-                    t = v * w1;
-                    acc1[p] += t;
+                    FCONV_FMA(acc0[p], v, w0);
+                    FCONV_FMA(acc1[p], v, w1);
                 }
             }
         }
