@@ -138,6 +138,13 @@ leftover=$(find "$T" -name '.*.??????' | head -n 1)
 "$ENC" -quiet "$D/rgb.png" -o "$T/def.dlic" 2>"$T/err" || fail "encode with the embedded model"
 "$INFO" "$T/def.dlic" | grep -q 'matches the embedded model' || fail "embedded model id"
 "$DEC" "$T/def.dlic" -o "$T/def.png" 2>"$T/err" || fail "decode with the embedded model"
+# --png-small: another PNG (libpng's defaults) of the same pixels
+"$DEC" --png-small "$T/def.dlic" -o "$T/small.png" 2>"$T/err" || fail "decode --png-small"
+cmp -s "$T/def.png" "$T/small.png" && fail "--png-small wrote the same file"
+"$DEC" --ppm "$T/def.dlic" -o "$T/def.ppm" 2>"$T/err" || fail "decode --ppm"
+"$ENC" -quiet "$T/small.png" -o "$T/s1.dlic" && "$ENC" -quiet "$T/def.ppm" -o "$T/s2.dlic" ||
+    fail "re-encode the decoded PNG and PPM"
+same "$T/s1.dlic" "$T/s2.dlic" "--png-small pixels"
 [ "$(png_info "$T/def.png")" = "72 40 8 2" ] || fail "embedded model: $(png_info "$T/def.png")"
 # --no-rdo: nearest rounding of the latent (codec/enc/rdoq.h), another valid
 # stream; the default only leaves a value's nearest integer for a cheaper one

@@ -211,7 +211,7 @@ int io_read_png(const uint8_t *data, size_t size, const io_limits *lim,
 }
 
 static int write_png(png_ctx *c, png_structp png, png_infop info,
-                     const io_image *img)
+                     const io_image *img, int small)
 {
     if (setjmp(png_jmpbuf(png)))
         return -1;
@@ -227,6 +227,10 @@ static int write_png(png_ctx *c, png_structp png, png_infop info,
                      img->icc, (png_uint_32)img->icc_size);
     if (img->exif && img->exif_size > 0 && img->exif_size <= 0x7FFFFFFF)
         png_set_eXIf_1(png, info, (png_uint_32)img->exif_size, img->exif);
+    if (!small) {
+        png_set_compression_level(png, IO_PNG_LEVEL);
+        png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_AVG);
+    }
     png_write_info(png, info);
     for (uint32_t y = 0; y < img->height; y++)
         png_write_row(png, img->data + (size_t)y * img->stride);
@@ -238,6 +242,12 @@ static int write_png(png_ctx *c, png_structp png, png_infop info,
 
 int io_write_png(const io_image *img, uint8_t **out, size_t *out_size,
                  char *err)
+{
+    return io_write_png_small(img, 0, out, out_size, err);
+}
+
+int io_write_png_small(const io_image *img, int small, uint8_t **out, size_t *out_size,
+                       char *err)
 {
     png_ctx c;
     png_structp png;
@@ -252,7 +262,7 @@ int io_write_png(const io_image *img, uint8_t **out, size_t *out_size,
         png_destroy_write_struct(&png, NULL);
         return io_fail(err, "out of memory");
     }
-    if (write_png(&c, png, info, img)) {
+    if (write_png(&c, png, info, img, small)) {
         png_destroy_write_struct(&png, &info);
         free(c.dst);
         return -1;
