@@ -26,6 +26,12 @@ ALL_LIB_C  := $(sort $(wildcard codec/*.c codec/*/*.c format/*.c))
 X86_C      := $(sort $(foreach i,avx2 avxvnni avx512,$(wildcard codec/*/x86/*_$(i).c)))
 LIB_OBJ    := $(ALL_LIB_C:%.c=$(BUILD)/%.o) $(X86_C:%.c=$(BUILD)/%.o) \
               $(BUILD)/codec/model_blob.o
+# The decoder-only library (libdlic-dec.a: no encoder, no float search
+# kernels; dlic_encode() is not in it), for the gdk-pixbuf loader and
+# WebAssembly. `make lib` checks that its objects name no encoder symbol.
+ENC_OBJ    := $(filter $(BUILD)/codec/lib_enc.o $(BUILD)/codec/enc/% $(BUILD)/codec/nn/fconv_% \
+                $(BUILD)/codec/nn/x86/fconv_%,$(LIB_OBJ))
+DEC_OBJ    := $(filter-out $(ENC_OBJ),$(LIB_OBJ))
 
 IO_C       := $(sort $(wildcard tools/imageio/*.c))
 IO_OBJ     := $(IO_C:%.c=$(BUILD)/%.o)
@@ -45,7 +51,7 @@ SONAME     := libdlic.so.0
 .SECONDARY:
 all: lib tools
 
-lib: $(BUILD)/libdlic.a $(BUILD)/$(SONAME)
+lib: $(BUILD)/libdlic.a $(BUILD)/$(SONAME) $(BUILD)/libdlic-dec.a
 tools: $(TOOL_BIN)
 tests: $(TEST_BIN) $(FUZZ_REPLAY) $(BUILD)/conformance/pixhash
 
@@ -75,11 +81,21 @@ $(BUILD)/libdlic.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libdlic-dec.a: $(DEC_OBJ)
+	@rm -f $@
+	@if nm -u $^ | grep -E ' (dlic_encode|dlic_refine|dlic_gsgrad|dlic_fconv|dlic_rdoq|dlic_cbenc)'; then \
+	    echo "libdlic-dec.a: decoder objects need the encoder symbols above"; exit 1; fi
+	ar rcs $@ $^
+
 $(BUILD)/$(SONAME): $(LIB_OBJ)
 	$(CC) $(SAN) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS_LIB)
 	ln -sf $(SONAME) $(BUILD)/libdlic.so
 
 $(BUILD)/dlic-%: $(BUILD)/tools/dlic-%.o $(IO_OBJ) $(BUILD)/libdlic.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
+
+# dlic-dec links the decoder-only library (and so proves it whole).
+$(BUILD)/dlic-dec: $(BUILD)/tools/dlic-dec.o $(IO_OBJ) $(BUILD)/libdlic-dec.a
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_LIB)
 
 # dlic-bench also links its parts in tools/bench/ (LDLIBS_LIB has -lpthread -lm).
@@ -157,7 +173,7 @@ $(BUILD)/gdk-pixbuf/%.o: gdk-pixbuf/%.c
 	$(CC) $(CPPFLAGS) -std=gnu11 $(OPT) $(WARN) $(SAN) -fPIC $(PIXBUF_CFLAGS) \
 	    $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(PIXBUF_LOADER): $(BUILD)/gdk-pixbuf/io-dlic.o $(BUILD)/libdlic.a
+$(PIXBUF_LOADER): $(BUILD)/gdk-pixbuf/io-dlic.o $(BUILD)/libdlic-dec.a
 	$(CC) $(SAN) -shared -Wl,--exclude-libs,ALL -Wl,-z,defs -o $@ $^ \
 	    $(PIXBUF_LIBS) $(LDLIBS_LIB)
 
@@ -189,7 +205,7 @@ install: all
 	install -m 755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/
 	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libdlic.so
-	install -m 644 $(BUILD)/libdlic.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/libdlic.a $(BUILD)/libdlic-dec.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 include/dlic/dlic.h $(DESTDIR)$(INCLUDEDIR)/dlic/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(DLIC_VERSION)|' \
@@ -209,7 +225,8 @@ endif
 uninstall:
 	rm -f $(TOOL_BIN:$(BUILD)/%=$(DESTDIR)$(BINDIR)/%) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libdlic.so \
-	    $(DESTDIR)$(LIBDIR)/libdlic.a $(DESTDIR)$(LIBDIR)/pkgconfig/dlic.pc \
+	    $(DESTDIR)$(LIBDIR)/libdlic.a $(DESTDIR)$(LIBDIR)/libdlic-dec.a \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/dlic.pc \
 	    $(DESTDIR)$(INCLUDEDIR)/dlic/dlic.h \
 	    $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard docs/*.1)) \
 	    $(DESTDIR)$(DATADIR)/mime/packages/dlic.xml \

@@ -1,13 +1,13 @@
-/* Public API (include/dlic/dlic.h) except dlic_probe(): versions, errors,
- * settings, models, contexts and the encode/decode entry points. */
+/* Public API (include/dlic/dlic.h) except dlic_probe() and dlic_encode()
+ * (codec/lib_enc.c): versions, errors, settings, models, contexts and the
+ * decode entry point. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec/common/common.h"
+#include "codec/context.h"
 #include "codec/dec/decode.h"
-#include "codec/enc/encode.h"
-#include "codec/enc/rdoq.h"
 #include "codec/enc/refine.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
@@ -169,15 +169,6 @@ void dlic_free(void *p) { free(p); }
 
 /* --------------------------------------------------------------- contexts */
 
-struct dlic_context {
-    dlic_settings s;
-    const dlic_model *model;
-    dlic_nn_dsp dsp;
-    unsigned threads;
-    dlic_nn_engine *engine;     /* worker threads, packed weights */
-    int failed;                 /* sticky: a fatal error happened (libspng) */
-};
-
 int dlic_open(dlic_context **ctx, const dlic_settings *settings)
 {
     DLIC_CHECK(!ctx, DLIC_ERR_INVALID_ARG);
@@ -219,45 +210,6 @@ void dlic_close(dlic_context **ctx)
     *ctx = NULL;
 }
 
-static dlic_nn_exec exec_of(const dlic_context *c)
-{
-    return (dlic_nn_exec){
-        .dsp = &c->dsp, .threads = c->threads,
-        .progress = c->s.progress, .opaque = c->s.progress_opaque,
-        .engine = c->engine,
-    };
-}
-
-/* Running out of memory part-way is the one failure after which we no
- * longer vouch for the context; bad input and limits leave it usable. */
-static int note(dlic_context *c, int r)
-{
-    if (r == DLIC_ERR_NOMEM)
-        c->failed = 1;
-    return r;
-}
-
-int dlic_encode(dlic_context *ctx, const dlic_picture *pic,
-                uint8_t **out, size_t *out_size)
-{
-    if (out)
-        *out = NULL;
-    if (out_size)
-        *out_size = 0;
-    DLIC_CHECK(!ctx || !pic || !out || !out_size, DLIC_ERR_INVALID_ARG);
-    DLIC_CHECK(ctx->failed, DLIC_ERR_STATE);
-    dlic_nn_exec x = exec_of(ctx);
-    const dlic_enc_params p = {
-        .model = ctx->model, .quality = ctx->s.quality,
-        .rdoq_kappa = ctx->s.rdo && ctx->s.effort >= 5 ? DLIC_RDOQ_KAPPA : 0,
-        .refine_iters = ctx->s.refine ? (unsigned)ctx->s.refine
-                                      : dlic_effort_iters((unsigned)ctx->s.effort),
-        .search_progress = ctx->s.search_progress, .opaque = ctx->s.progress_opaque,
-        .max_pixels = ctx->s.max_pixels, .max_memory = ctx->s.max_memory,
-    };
-    return note(ctx, dlic_encode_image(&x, &p, pic, out, out_size));
-}
-
 int dlic_decode(dlic_context *ctx, const uint8_t *data, size_t size,
                 dlic_picture *pic)
 {
@@ -265,10 +217,10 @@ int dlic_decode(dlic_context *ctx, const uint8_t *data, size_t size,
         memset(pic, 0, sizeof(*pic));
     DLIC_CHECK(!ctx || !pic || (!data && size), DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(ctx->failed, DLIC_ERR_STATE);
-    dlic_nn_exec x = exec_of(ctx);
+    dlic_nn_exec x = dlic_context_exec(ctx);
     const dlic_dec_params p = {
         .model = ctx->model,
         .max_pixels = ctx->s.max_pixels, .max_memory = ctx->s.max_memory,
     };
-    return note(ctx, dlic_decode_image(&x, &p, data, size, pic));
+    return dlic_context_note(ctx, dlic_decode_image(&x, &p, data, size, pic));
 }

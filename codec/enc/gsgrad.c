@@ -286,7 +286,7 @@ double dlic_gsgrad_run(dlic_gsgrad *g, dlic_nn_exec *x, const dlic_picture *pic,
                        float *grad)
 {
     g->pool = dlic_nn_engine_pool(x->engine);
-    g->fconv = x->dsp && x->dsp->fconv ? x->dsp->fconv : dlic_fconv_c;
+    g->fconv = dlic_fconv_select(x->dsp ? x->dsp->cpu_flags : 0);
     g->threads = g->pool ? dlic_pool_threads(g->pool) : 1;
     if (g->threads > x->threads)
         g->threads = x->threads;

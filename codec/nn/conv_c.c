@@ -101,18 +101,14 @@ void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
     dsp->packed_size = NULL;
     dsp->pack = NULL;
     dsp->scratch_size = NULL;
-    dsp->fconv = dlic_fconv_c;
+    dsp->cpu_flags = cpu_flags;
 #if defined(__x86_64__) || defined(__i386__)
-    if (cpu_flags & DLIC_CPU_AVX2) {
+    if (cpu_flags & DLIC_CPU_AVX2)
         dlic_nn_dsp_init_avx2(dsp);
-        dsp->fconv = dlic_fconv_avx2;
-    }
     if (cpu_flags & DLIC_CPU_AVXVNNI)
         dlic_nn_dsp_init_avxvnni(dsp);
-    if (cpu_flags & DLIC_CPU_AVX512) {
+    if (cpu_flags & DLIC_CPU_AVX512)
         dlic_nn_dsp_init_avx512(dsp);
-        dsp->fconv = dlic_fconv_avx512;
-    }
 #else
     (void)cpu_flags;
 #endif

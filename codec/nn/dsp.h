@@ -67,6 +67,9 @@ typedef struct dlic_fconv_args {
 } dlic_fconv_args;
 typedef void (*dlic_fconv_fn)(const dlic_fconv_args *a, size_t y0, size_t y1);
 void dlic_fconv_c(const dlic_fconv_args *a, size_t y0, size_t y1);
+/* The fastest float convolution for cpu_flags (fconv_c.c): the encoder
+ * picks it itself, so that a decoder-only build links none of them. */
+dlic_fconv_fn dlic_fconv_select(unsigned cpu_flags);
 void dlic_fconv_avx2(const dlic_fconv_args *a, size_t y0, size_t y1);
 void dlic_fconv_avx512(const dlic_fconv_args *a, size_t y0, size_t y1);
 
@@ -80,7 +83,7 @@ typedef struct dlic_nn_dsp {
     /* Per-thread scratch bytes on a w-wide input; NULL: none. SIZE_MAX when
      * the size overflows. */
     size_t (*scratch_size)(const dlic_layer *l, unsigned w);
-    dlic_fconv_fn fconv;
+    unsigned cpu_flags;         /* what dlic_nn_dsp_init() was given */
 } dlic_nn_dsp;
 
 static inline unsigned dlic_conv_kidx(unsigned k) { return k >> 1; }
