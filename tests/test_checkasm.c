@@ -272,6 +272,9 @@ static void test_dispatch_order(void **state)
             assert_ptr_not_equal(best.conv[1][0], prev[j].conv[1][0]);
         prev[n++] = best;
     }
+    /* the kernels are the same; the flags each table was made from may not
+     * be (the detected ones can name features no kernel uses) */
+    all.cpu_flags = best.cpu_flags;
     assert_memory_equal(&all, &best, sizeof(all));
 }
 

@@ -9,6 +9,7 @@
 #endif
 
 #include <stddef.h>
+#include <string.h>
 
 #include "codec/common/common.h"
 #include "codec/nn/dsp.h"
@@ -95,6 +96,7 @@ void dlic_conv_c(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratc
 
 void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
 {
+    memset(dsp, 0, sizeof(*dsp));       /* padding too: tables compare whole */
     for (unsigned ki = 0; ki < 3; ki++)
         for (unsigned si = 0; si < 2; si++)
             dsp->conv[ki][si] = dlic_conv_c;
