@@ -6,9 +6,10 @@
  * decode bit-exactly everywhere; the search itself runs in float and is not
  * bit-reproducible across CPUs or thread counts (the decoder's output is).
  *
- * The search is stochastic Gumbel annealing (Yang, Bamler and Mandt 2020)
- * in units of one quantisation step: soft rounding to the two integer
- * neighbours, annealed towards hard rounding, the distortion's gradient
+ * The search is annealed soft rounding (after the stochastic Gumbel
+ * annealing of Yang, Bamler and Mandt 2020, without its noise) in units of
+ * one quantisation step: soft rounding to the two integer neighbours,
+ * annealed towards hard rounding, the distortion's gradient
  * through a float copy of g_s (weights times MUL / 2^SH, SPEC §5.2, clamps
  * as ReLUs), the rate the expected bits of the coding tables (rdoq.h).
  * Every few iterations the candidate is scored as the encoder would code
