@@ -42,6 +42,11 @@ static double lambda_of(unsigned q)
     return exp((1 - a) * log(L[lo]) + a * log(L[lo + 1]));
 }
 
+/* Bytes of the search's own state per latent value: u, best, Adam's two
+ * moments, the gradient and MU GQ (floats); the candidate Y and its MU
+ * (int16); its table index. */
+#define ELEMENT_BYTES (6 * sizeof(float) + 2 * sizeof(int16_t) + 1)
+
 typedef struct search {
     const dlic_refine_args *a;
     dlic_gsgrad *g;
@@ -51,6 +56,13 @@ typedef struct search {
     int16_t *yc, *mu;           /* candidate Y; its MU */
     uint8_t *idx;               /* its tables */
 } search;
+
+/* g_s's float input for YH = MU + S~ IGQ / 2^16, clamped as SPEC §6 does. */
+static float yh_in(const struct dlic_model *m, double mu, double s, uint32_t igq)
+{
+    const double yh = mu + s * (double)igq / 65536.0;
+    return (float)(yh < -m->YMAX ? -m->YMAX : yh > m->YMAX ? m->YMAX : yh);
+}
 
 static int16_t y_of(const search *s, double u, unsigned c)
 {
@@ -76,8 +88,7 @@ static int score(search *s, dlic_nn_exec *x, double *cost, double *bpp, double *
         const unsigned c = (unsigned)(e % M);
         const dlic_table *t = &m->gt[s->idx[e]];
         const int32_t S = dlic_rdoq_quantize(t, a->kappa, s->yc[e], s->mu[e], gq[c]);
-        const double yh = s->mu[e] + S * (double)igq[c] / 65536.0;
-        in[e] = (float)(yh < -m->YMAX ? -m->YMAX : yh > m->YMAX ? m->YMAX : yh);
+        in[e] = yh_in(m, s->mu[e], S, igq[c]);
         bits += dlic_rdoq_bits(t, S);
         s->mug[e] = (float)(s->mu[e] * (double)gq[c] / 65536.0);
     }
@@ -115,8 +126,7 @@ static void step(search *s, dlic_nn_exec *x, unsigned it, double *b1t, double *b
     for (size_t e = 0; e < s->ns; e++) {
         double f, dw;
         const double w = soft(s, e, tau, &f, &dw);
-        const double yh = s->mu[e] + (f + w) * (double)igq[e % M] / 65536.0;
-        in[e] = (float)(yh < -m->YMAX ? -m->YMAX : yh > m->YMAX ? m->YMAX : yh);
+        in[e] = yh_in(m, s->mu[e], f + w, igq[e % M]);
     }
     dlic_gsgrad_run(s->g, x, a->pic, s->dscale, s->grad);
     *b1t *= 0.9;
@@ -156,7 +166,7 @@ int dlic_refine(dlic_nn_exec *x, const dlic_refine_args *a)
     search s = { .a = a };
     size_t lat;
     DLIC_CHECK(dlic_mul_size(Y->h * Y->w, M, &s.ns) ||
-               dlic_mul_size(s.ns, 6 * sizeof(float) + 2 * sizeof(int16_t) + 1, &lat),
+               dlic_mul_size(s.ns, ELEMENT_BYTES, &lat),
                DLIC_ERR_LIMIT);
     if (!a->iters || !s.ns)
         return DLIC_OK;
@@ -227,10 +237,7 @@ int dlic_refine_memory(const struct dlic_model *m, size_t h, size_t w, size_t *b
 {
     size_t lat;
     DLIC_TRY(dlic_gsgrad_memory(m, h, w, bytes));
-    /* u, best, Adam's two moments, the gradient, MU GQ; the candidate Y,
-     * its MU and tables */
-    DLIC_CHECK(dlic_mul_size(h * w, m->M, &lat) ||
-               dlic_mul_size(lat, 6 * sizeof(float) + 2 * sizeof(int16_t) + 1, &lat) ||
+    DLIC_CHECK(dlic_mul_size(h * w, m->M, &lat) || dlic_mul_size(lat, ELEMENT_BYTES, &lat) ||
                dlic_add_size(*bytes, lat, bytes), DLIC_ERR_LIMIT);
     return DLIC_OK;
 }
