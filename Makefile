@@ -83,7 +83,7 @@ $(BUILD)/libdlic.a: $(LIB_OBJ)
 
 $(BUILD)/libdlic-dec.a: $(DEC_OBJ)
 	@rm -f $@
-	@if nm -u $^ | grep -E ' (dlic_encode|dlic_refine|dlic_gsgrad|dlic_fconv|dlic_rdoq|dlic_cbenc)'; then \
+	@if nm -u $^ | grep -E ' (dlic_encode|dlic_refine|dlic_gsgrad|dlic_fnet|dlic_egrad|dlic_fconv|dlic_rdoq|dlic_cbenc)'; then \
 	    echo "libdlic-dec.a: decoder objects need the encoder symbols above"; exit 1; fi
 	ar rcs $@ $^
 

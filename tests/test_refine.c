@@ -1,5 +1,6 @@
-/* Latent refinement (codec/enc/refine.h, gsgrad.h): the float g_s against
- * the integer one, its gradient against finite differences, its SIMD
+/* Latent refinement (codec/enc/refine.h, gsgrad.h, egrad.h): the float
+ * g_s against the integer one, its gradient and the entropy model's
+ * against finite differences, its SIMD
  * convolution against the C one bit for bit, and
  * refinement through the public API (streams that decode, settings
  * checked, the memory limit). */
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "codec/enc/egrad.h"
 #include "codec/enc/gsgrad.h"
 #include "codec/enc/refine.h"
 #include "codec/nn/cpu.h"
@@ -147,6 +149,116 @@ static void test_gradient(void **state)
     free(grad);
     free(pic.data);
     dlic_model_release(&m);
+}
+
+/* The entropy model's gradients (egrad.h) against central differences of
+ * a random linear function of MU and LS, with respect to the soft
+ * hyper-latent and (with a context) to the anchors' latent, with and
+ * without a context. */
+static double egrad_loss(dlic_egrad *e, dlic_nn_exec *x, const float *z, size_t nz,
+                         const float *yh, float *mu, float *ls, const float *cm,
+                         const float *cl, size_t n)
+{
+    memcpy(dlic_egrad_z(e), z, nz * sizeof(float));
+    dlic_egrad_hyper(e, x, mu, ls);
+    dlic_egrad_context(e, x, yh, mu, ls);
+    double L = 0;
+    for (size_t i = 0; i < n; i++)
+        L += (double)cm[i] * mu[i] + (double)cl[i] * ls[i];
+    return L;
+}
+
+static void test_egrad_gradient(void **state)
+{
+    (void)state;
+    for (int context = 0; context < 2; context++) {
+        mb_config cfg;
+        mb_model b;
+        mb_config_default(&cfg, 8, 4, 8);
+        cfg.seed = 11;
+        assert_int_equal(mb_init(&b, &cfg), 0);
+        if (context)
+            assert_int_equal(mb_add_context(&b, 8, 13), 0);
+        uint8_t *buf = NULL;
+        size_t size = 0;
+        assert_int_equal(mb_serialize(&b, &buf, &size), 0);
+        mb_free(&b);
+        struct dlic_model m;
+        assert_int_equal(dlic_model_parse(&m, buf, size, 1), DLIC_OK);
+        free(buf);
+        assert_true(dlic_egrad_supported(&m));
+        const size_t zh = 2, zw = 2, h = 8, w = 8, M = m.M;
+        const size_t nz = zh * zw * m.NZ, n = h * w * M;
+        dlic_egrad *e;
+        assert_int_equal(dlic_egrad_open(&e, &m, zh, zw, h, w + 1), DLIC_ERR_INVALID_ARG);
+        assert_null(e);
+        assert_int_equal(dlic_egrad_open(&e, &m, zh, zw, h, w), DLIC_OK);
+        float *z = malloc(nz * sizeof(float)), *gz = malloc(nz * sizeof(float));
+        float *f[7];
+        for (int i = 0; i < 7; i++)
+            assert_non_null(f[i] = malloc(n * sizeof(float)));
+        float *yh = f[0], *mu = f[1], *ls = f[2], *cm = f[3], *cl = f[4], *gyh = f[5];
+        assert_true(z && gz);
+        for (size_t i = 0; i < nz; i++)
+            z[i] = (float)((int)(rnd() % 401) - 200) / 10.0f;
+        for (size_t i = 0; i < n; i++) {
+            yh[i] = (float)((int)(rnd() % 2001) - 1000) / 10.0f;
+            cm[i] = (float)((int)(rnd() % 201) - 100) / 100.0f;
+            cl[i] = (float)((int)(rnd() % 201) - 100) / 100.0f;
+            gyh[i] = 0.0f;
+        }
+        dlic_nn_dsp dsp;
+        dlic_nn_dsp_init(&dsp, dlic_cpu_flags(~0u));
+        dlic_nn_exec x = { .dsp = &dsp, .threads = 1 };
+        egrad_loss(e, &x, z, nz, yh, mu, ls, cm, cl, n);
+        dlic_egrad_context_back(e, &x, cm, cl, gyh);
+        dlic_egrad_hyper_back(e, &x, cm, cl);
+        memcpy(gz, dlic_egrad_z(e), nz * sizeof(float));
+        double gmax = 0;
+        for (size_t i = 0; i < nz; i++)
+            gmax = fmax(gmax, fabs(gz[i]));
+        for (size_t i = 0; i < n; i++)
+            gmax = fmax(gmax, fabs(gyh[i]));
+        unsigned good = 0, nonzero = 0, anchors_nonzero = 0, non_anchors_zero = 1;
+        const unsigned tries = 40;
+        for (unsigned t = 0; t < tries; t++) {
+            const int onz = t % 2 == 0 || !context;
+            float *v = onz ? z : yh;
+            const size_t i = rnd() % (onz ? nz : n);
+            const double an = onz ? gz[i] : gyh[i];
+            const float eps = 0.01f, keep = v[i];
+            double L[2];
+            for (int sgn = 0; sgn < 2; sgn++) {
+                v[i] = keep + (sgn ? eps : -eps);
+                L[sgn] = egrad_loss(e, &x, z, nz, yh, mu, ls, cm, cl, n);
+            }
+            v[i] = keep;
+            const double fd = (L[1] - L[0]) / (2 * eps);
+            nonzero += an != 0.0;
+            good += fabs(fd - an) <= 0.03 * fabs(fd) + 1e-3 * (1 + gmax);
+        }
+        for (size_t i = 0; context && i < n; i++) {
+            const size_t p = i / M;
+            if (dlic_egrad_anchor(p / w, p % w))
+                anchors_nonzero += gyh[i] != 0.0f;
+            else
+                non_anchors_zero &= gyh[i] == 0.0f;
+        }
+        /* a clamp's kink at the point itself (an output exactly at 0, as
+         * the synthetic model's zero biases make at the borders) gives a
+         * one-sided difference: some coordinates disagree at any eps */
+        assert_true(nonzero >= tries / 2);
+        assert_true(good >= tries * 3 / 4);
+        assert_true(non_anchors_zero);
+        assert_true(!context || anchors_nonzero > 0);
+        dlic_egrad_close(&e);
+        assert_null(e);
+        for (int i = 0; i < 7; i++)
+            free(f[i]);
+        free(z);
+        free(gz);
+        dlic_model_release(&m);
+    }
 }
 
 /* Every float convolution kernel against dlic_fconv_c(), bit for bit, on
@@ -317,6 +429,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_float_matches_integer),
         cmocka_unit_test(test_gradient),
+        cmocka_unit_test(test_egrad_gradient),
         cmocka_unit_test(test_fconv_kernels),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_api),

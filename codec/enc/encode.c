@@ -126,34 +126,28 @@ static int grab_params(void *opaque, size_t y0, size_t n, const int16_t *P)
     return DLIC_OK;
 }
 
-typedef struct rparams {
-    const dlic_enc_params *p;
-    const dlic_tensor *Z;
-} rparams;
-
 /* dlic_refine_params_fn: MU and tables as code_y() or
  * dlic_cbenc_code_y() will use them for Y. */
-static int refine_params(void *opaque, dlic_nn_exec *x, const dlic_tensor *Y, int16_t *mu,
-                         uint8_t *idx)
+static int refine_params(void *opaque, dlic_nn_exec *x, const dlic_tensor *Y,
+                         const dlic_tensor *Z, int16_t *mu, uint8_t *idx)
 {
-    const rparams *r = opaque;
-    const struct dlic_model *m = r->p->model;
-    const unsigned q = (unsigned)r->p->quality;
+    const dlic_enc_params *p = opaque;
+    const struct dlic_model *m = p->model;
+    const unsigned q = (unsigned)p->quality;
     if (dlic_model_has_context(m))
-        return dlic_cbenc_params(x, m, q, r->p->rdoq_kappa, Y, r->Z, mu, idx);
+        return dlic_cbenc_params(x, m, q, p->rdoq_kappa, Y, Z, mu, idx);
     pgrab g = { m, m->lq + (size_t)q * m->M, Y->w, mu, idx };
-    return dlic_transform_stream(x, &m->t[DLIC_H_S], r->Z->h, r->Z->w, get_row,
-                                 (void *)r->Z, grab_params, &g);
+    return dlic_transform_stream(x, &m->t[DLIC_H_S], Z->h, Z->w, get_row,
+                                 (void *)Z, grab_params, &g);
 }
 
-/* Latent refinement (refine.h) of Y, whose hyper-latent is Z. */
+/* Latent refinement (refine.h) of Y and its hyper-latent Z. */
 static int refine(dlic_nn_exec *x, const dlic_enc_params *p, const dlic_picture *pic,
-                  dlic_tensor *Y, const dlic_tensor *Z, size_t zsize)
+                  dlic_tensor *Y, dlic_tensor *Z)
 {
-    rparams rp = { p, Z };
     const dlic_refine_args a = { p->model, (unsigned)p->quality, p->refine_iters,
-                                 p->rdoq_kappa, Y, refine_params, &rp, pic,
-                                 p->search_progress, p->opaque, (uint64_t)zsize * 8 };
+                                 p->rdoq_kappa, Y, Z, refine_params, (void *)p, pic,
+                                 p->search_progress, p->opaque };
     return dlic_refine(x, &a);
 }
 
@@ -174,7 +168,7 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
                zh != hp / TOTAL_STRIDE || zw != wp / TOTAL_STRIDE || zc != m->NZ ||
                ph != yh || pw != yw || pc != 2u * m->M, DLIC_ERR_BAD_MODEL);
     if (p->refine_iters && dlic_refine_supported(m)) {
-        DLIC_TRY(dlic_refine_memory(m, yh, yw, &stage));
+        DLIC_TRY(dlic_refine_memory(m, yh, yw, zh, zw, &stage));
         DLIC_CHECK(stage > DLIC_REFINE_MAX_MEMORY, DLIC_ERR_LIMIT);
     }
     if (!p->max_memory)
@@ -206,7 +200,7 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
     if (p->refine_iters && dlic_refine_supported(m)) {
         /* Y + Z + refinement (its MU and tables included) + the entropy
          * parameters' stage, which each score runs */
-        DLIC_TRY(dlic_refine_memory(m, yh, yw, &stage));
+        DLIC_TRY(dlic_refine_memory(m, yh, yw, zh, zw, &stage));
         DLIC_CHECK(dlic_add_size(stage, yb, &stage) || dlic_add_size(stage, zb, &stage) ||
                    dlic_add_size(stage, ka, &stage) ||
                    dlic_add_size(stage, kb, &stage) || dlic_add_size(stage, kc, &stage) ||
@@ -267,7 +261,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
                                    put_rows, &Y)))
         goto done;
     if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
-        (r = code_z(m, &Z, &zbuf, &zsize)) || (refining && (r = refine(x, p, pic, &Y, &Z, zsize))))
+        (refining && (r = refine(x, p, pic, &Y, &Z))) || (r = code_z(m, &Z, &zbuf, &zsize)))
         goto done;
     dlic_nn_progress(x);
     yenc ye = { .m = m, .gq = m->gq + (size_t)p->quality * m->M,
