@@ -184,6 +184,10 @@ class DLIC(nn.Module):
             raise ValueError(f"unknown context {context!r} (known: {CONTEXTS})")
         self.N, self.M, self.levels, self.arch = N, M, levels, arch
         self.context = context
+        # Rate of the rounded latents (STE) instead of the noisy ones:
+        # the codec's own objective, for training the encoder alone
+        # against a frozen entropy model (train.py --hard-rate).
+        self.hard_rate = False
         specs = layer_specs(N, M, arch)
         self.g_a = Transform(specs["g_a"])
         self.h_a = Transform(specs["h_a"])
@@ -235,8 +239,9 @@ class DLIC(nn.Module):
         """
         y = self.g_a(x - 0.5)
         z = self.h_a(y)
-        z_noisy = z + torch.empty_like(z).uniform_(-0.5, 0.5)
         z_hat = _ste_round(z)
+        z_noisy = z_hat if self.hard_rate else \
+            z + torch.empty_like(z).uniform_(-0.5, 0.5)
         lg, lig = self.gains(level)
         mu, log2_sigma = self.entropy_params(y, z_hat, lig, lg)
         g = torch.exp2(lg)
@@ -246,7 +251,8 @@ class DLIC(nn.Module):
         res = y_g - mu_g
         with torch.autocast("cpu", enabled=False), \
                 torch.autocast("cuda", enabled=False):
-            res_noisy = res.float() + torch.empty_like(res.float()).uniform_(-0.5, 0.5)
+            res_noisy = _ste_round(res.float()) if self.hard_rate else \
+                res.float() + torch.empty_like(res.float()).uniform_(-0.5, 0.5)
             lik_y = gaussian_likelihood(res_noisy, sigma_g.float())
             lik_z = self.prior.likelihood(z_noisy.float())
         y_hat = _ste_round(res) * torch.exp2(lig) + mu   # SPEC §6 (YH)

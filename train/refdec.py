@@ -106,8 +106,9 @@ def parse_head(p):
                 model_id=model_id)
 
 
-def decode(data, m):
-    """Stream bytes -> (H x W x 3 uint8 RGB, head dict)."""
+def decode_latent(data, m):
+    """Stream bytes -> (Z, S, YH, head dict): the hyper-latent, the coded
+    symbols and the dequantised latent (§6, §7), before the synthesis."""
     crit, _ = read_chunks(data)
     hd = parse_head(crit["HEAD"])
     if hd["model_id"] != m.id:
@@ -151,7 +152,13 @@ def decode(data, m):
         for c in range(m.M):
             S[y, x, c] = rd.value(m.gt[idx[y, x, c]])
     rd.finish()
-    YH = dequantize_latent(m, S, MU, q)
+    return Z, S, dequantize_latent(m, S, MU, q), hd
+
+
+def decode(data, m):
+    """Stream bytes -> (H x W x 3 uint8 RGB, head dict)."""
+    _, _, YH, hd = decode_latent(data, m)
+    w, h = hd["width"], hd["height"]
 
     # §5.3, §3.3, §3.1: synthesis, crop, gray
     X = run_transform(m, "g_s", YH)[:h, :w]

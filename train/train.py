@@ -112,6 +112,11 @@ def parse_args():
                         "gains keep the values of --init, so export "
                         "--decoder-from can keep the old model file's decoder "
                         "sections byte for byte; a run keeps it once on")
+    p.add_argument("--hard-rate", action="store_true",
+                   help="rate of the rounded latents (straight-through) instead "
+                        "of the noisy ones: what the codec pays; only with "
+                        "--encoder-only (a trainable entropy model would learn "
+                        "nothing useful from it); a run keeps it once on")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=0, help="0: every allowed core")
     p.add_argument("--no-bf16", action="store_true")
@@ -223,6 +228,7 @@ def main():
         step, crops, elapsed = state["step"], state["crops"], state.get("elapsed", 0.0)
         args.qat_weights = args.qat_weights or state.get("qat_weights", False)
         args.encoder_only = args.encoder_only or state.get("encoder_only", False)
+        args.hard_rate = args.hard_rate or state.get("hard_rate", False)
     elif args.init:
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         arch = init.get("arch", "v1")
@@ -262,6 +268,9 @@ def main():
         set_qat(model, True)
     if args.qat_weights:
         set_qat(model, True, weights_only=True)
+    if args.hard_rate and not args.encoder_only:
+        raise SystemExit("--hard-rate needs --encoder-only")
+    model.hard_rate = args.hard_rate
     if dev.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(trainable(model, args.encoder_only), lr=args.lr)
@@ -317,7 +326,8 @@ def main():
                      "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
                      "N": args.N, "M": args.M, "arch": model.arch,
                      "context": model.context, "qat_weights": args.qat_weights,
-                     "encoder_only": args.encoder_only},
+                     "encoder_only": args.encoder_only,
+                     "hard_rate": args.hard_rate},
                     ckpt_path)
         save_atomic(lean_state(model, step, crops, args),
                     os.path.join(args.run, "lean.pt"))
