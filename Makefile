@@ -1,8 +1,9 @@
 # DLIC build. `make` builds the library and tools into build/;
 # `make test` builds with ASan/UBSan into build/san and runs every test.
-# Folders: include/ (public API), format/ (container and model file),
-# codec/ (entropy coder, integer network, encoder, decoder, API),
-# tools/ (CLI and image I/O), tests/, conformance/, weights/, train/.
+# Layers (README, "Layout"): include/ (public API), core/ (helpers, spec
+# constants, the model object), format/ (container and model-file parsing),
+# codec/ (entropy coder, integer network, encoder, decoder, API), then
+# tools/ (CLI and image I/O); also tests/, conformance/, weights/, train/.
 
 CC       ?= cc
 BUILD    ?= build
@@ -12,7 +13,7 @@ DEFAULT_MODEL ?= weights/default.dlicm
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CPPFLAGS += -I. -Iinclude -D_POSIX_C_SOURCE=200809L
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden \
              -DDLIC_BUILDING_LIBRARY $(CFLAGS)
@@ -22,7 +23,7 @@ LDLIBS_IO  := $(shell pkg-config --libs libpng libwebp libwebpdemux 2>/dev/null 
 
 # x86 SIMD kernels live in */x86/*_avx2.c, *_avxvnni.c and *_avx512.c, one
 # file per ISA.
-ALL_LIB_C  := $(sort $(wildcard codec/*.c codec/*/*.c format/*.c))
+ALL_LIB_C  := $(sort $(wildcard core/*.c codec/*.c codec/*/*.c format/*.c))
 X86_C      := $(sort $(foreach i,avx2 avxvnni avx512,$(wildcard codec/*/x86/*_$(i).c)))
 LIB_OBJ    := $(ALL_LIB_C:%.c=$(BUILD)/%.o) $(X86_C:%.c=$(BUILD)/%.o) \
               $(BUILD)/codec/model_blob.o

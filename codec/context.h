@@ -4,10 +4,10 @@
 #ifndef DLIC_CONTEXT_H
 #define DLIC_CONTEXT_H
 
-#include "dlic/dlic.h"
 #include "codec/nn/dsp.h"
 #include "codec/nn/engine.h"
-#include "codec/nn/transform.h"
+#include "codec/nn/exec.h"
+#include "dlic/dlic.h"
 
 struct dlic_context {
     dlic_settings s;

@@ -1,17 +1,19 @@
-/* Public API (include/dlic/dlic.h) except dlic_probe() and dlic_encode()
- * (codec/lib_enc.c): versions, errors, settings, models, contexts and the
- * decode entry point. */
+/* Public API (include/dlic/dlic.h) except dlic_encode() (codec/lib_enc.c):
+ * versions, errors, settings, models, contexts, probing and the decode
+ * entry point. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/context.h"
 #include "codec/dec/decode.h"
 #include "codec/enc/refine.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
-#include "codec/nn/transform.h"
+#include "codec/nn/engine.h"
+#include "codec/nn/exec.h"
+#include "format/container.h"
 #include "format/model.h"
 
 #define STR_(x) #x
@@ -208,6 +210,16 @@ void dlic_close(dlic_context **ctx)
         dlic_nn_engine_close(&(*ctx)->engine);
     free(*ctx);
     *ctx = NULL;
+}
+
+/* SPEC §4: the container alone, no model needed. */
+int dlic_probe(const uint8_t *data, size_t size, dlic_stream_info *info)
+{
+    DLIC_CHECK(!info, DLIC_ERR_INVALID_ARG);
+    memset(info, 0, sizeof(*info));
+    DLIC_CHECK(!data && size, DLIC_ERR_INVALID_ARG);
+    dlic_container c;
+    return dlic_container_parse(data, size, &c, info);
 }
 
 int dlic_decode(dlic_context *ctx, const uint8_t *data, size_t size,

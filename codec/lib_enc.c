@@ -1,7 +1,7 @@
 /* dlic_encode() (include/dlic/dlic.h): the encoder's entry point, apart
  * from codec/lib.c so that a program that only decodes links no encoder
  * code (libdlic-dec.a). */
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/context.h"
 #include "codec/enc/encode.h"
 #include "codec/enc/rdoq.h"

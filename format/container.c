@@ -5,11 +5,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "codec/common/common.h"
-
-const uint8_t dlic_signature[DLIC_SIGNATURE_SIZE] = {
-    0x89, 'D', 'L', 'I', 'C', 0x0D, 0x0A, 0x1A
-};
+#include "core/common.h"
 
 /* Where the parser stands in the critical-chunk sequence of SPEC §4.2. */
 enum { AT_START, AFTER_HEAD, AFTER_ZLAT, AFTER_YLAT, AFTER_DEND };
@@ -74,8 +70,8 @@ static int parse_head(const uint8_t *p, uint32_t len, dlic_header *h,
     }
     DLIC_CHECK(h->version_major != 1, DLIC_ERR_UNSUPPORTED);
     DLIC_CHECK(dlic_rd16(p + 2) != 0, DLIC_ERR_UNSUPPORTED);
-    DLIC_CHECK(h->width < 1 || h->width > 65535, DLIC_ERR_CORRUPT);
-    DLIC_CHECK(h->height < 1 || h->height > 65535, DLIC_ERR_CORRUPT);
+    DLIC_CHECK(h->width < 1 || h->width > DLIC_MAX_DIMENSION, DLIC_ERR_CORRUPT);
+    DLIC_CHECK(h->height < 1 || h->height > DLIC_MAX_DIMENSION, DLIC_ERR_CORRUPT);
     DLIC_CHECK(h->colour > 1, DLIC_ERR_UNSUPPORTED);
     DLIC_CHECK(h->bit_depth != 8, DLIC_ERR_UNSUPPORTED);
     DLIC_CHECK(h->quality > 100, DLIC_ERR_CORRUPT);
@@ -132,7 +128,7 @@ int dlic_container_parse(const uint8_t *data, size_t size, dlic_container *c,
     /* A strict prefix of the signature is a truncated DLIC file. */
     DLIC_CHECK(size == 0, DLIC_ERR_NOT_DLIC);
     size_t sig = size < DLIC_SIGNATURE_SIZE ? size : DLIC_SIGNATURE_SIZE;
-    DLIC_CHECK(memcmp(data, dlic_signature, sig), DLIC_ERR_NOT_DLIC);
+    DLIC_CHECK(memcmp(data, DLIC_SIGNATURE, sig), DLIC_ERR_NOT_DLIC);
     DLIC_CHECK(size < DLIC_SIGNATURE_SIZE, DLIC_ERR_TRUNCATED);
 
     size_t pos = DLIC_SIGNATURE_SIZE;
@@ -168,8 +164,8 @@ int dlic_container_parse(const uint8_t *data, size_t size, dlic_container *c,
 
 static int header_valid(const dlic_header *h)
 {
-    return h->version_major == 1 && h->width >= 1 && h->width <= 65535 &&
-           h->height >= 1 && h->height <= 65535 && h->colour <= 1 &&
+    return h->version_major == 1 && h->width >= 1 && h->width <= DLIC_MAX_DIMENSION &&
+           h->height >= 1 && h->height <= DLIC_MAX_DIMENSION && h->colour <= 1 &&
            h->bit_depth == 8 && h->quality <= 100;
 }
 
@@ -212,7 +208,7 @@ int dlic_container_write(const dlic_header *h,
     DLIC_CHECK(!buf, DLIC_ERR_NOMEM);
     uint8_t head[DLIC_HEAD_SIZE];
     dlic_header_put(head, h);
-    memcpy(buf, dlic_signature, DLIC_SIGNATURE_SIZE);
+    memcpy(buf, DLIC_SIGNATURE, DLIC_SIGNATURE_SIZE);
     size_t pos = DLIC_SIGNATURE_SIZE;
     pos += dlic_chunk_put(buf + pos, "HEAD", head, DLIC_HEAD_SIZE);
     if (icc_size)

@@ -8,12 +8,9 @@
 
 #include "dlic/dlic.h"
 
-#define DLIC_SIGNATURE_SIZE 8
 #define DLIC_HEAD_SIZE 24
 #define DLIC_CHUNK_OVERHEAD 12          /* length + type + check */
 #define DLIC_CHUNK_MAX 0x7FFFFFFFu      /* SPEC §4.1 */
-
-extern const uint8_t dlic_signature[DLIC_SIGNATURE_SIZE];
 
 typedef struct dlic_header {            /* SPEC §4.3 (flags, reserved are 0) */
     uint8_t version_major, version_minor;

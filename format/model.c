@@ -8,7 +8,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 
 #define BAD(cond) DLIC_CHECK(cond, DLIC_ERR_BAD_MODEL)
 
@@ -380,27 +380,6 @@ int dlic_model_parse(struct dlic_model *m, const uint8_t *data, size_t size,
     m->blob_size = size;
     m->id = XXH64(data, size, 0);
     return DLIC_OK;
-}
-
-size_t dlic_model_context_lag(const struct dlic_model *m)
-{
-    size_t r = 0;
-    for (unsigned t = DLIC_C_CTX; t < dlic_model_ntransforms(m); t++)
-        for (unsigned i = 0; i < m->t[t].nlayers; i++)
-            r += (m->t[t].layer[i].k - 1u) / 2;
-    return r;
-}
-
-void dlic_model_split_hs(const struct dlic_model *m, dlic_transform *body,
-                         dlic_transform *last)
-{
-    const dlic_transform *hs = &m->t[DLIC_H_S];
-    memset(body, 0, sizeof(*body));
-    memset(last, 0, sizeof(*last));
-    body->nlayers = hs->nlayers - 1;
-    memcpy(body->layer, hs->layer, body->nlayers * sizeof(dlic_layer));
-    last->nlayers = 1;
-    last->layer[0] = hs->layer[hs->nlayers - 1];
 }
 
 void dlic_model_release(struct dlic_model *m)

@@ -15,13 +15,9 @@
 
 #include "dlic/dlic.h"
 
-#define SIG_SIZE 8
+#define SIG_SIZE DLIC_SIGNATURE_SIZE
 #define CHUNK_MAX 0x7fffffffu           /* SPEC §4.1 */
 #define HEAD_CHUNK_END (SIG_SIZE + 8 + 24 + 4)
-
-static const guint8 signature[SIG_SIZE] = {
-    0x89, 'D', 'L', 'I', 'C', 0x0D, 0x0A, 0x1A
-};
 
 typedef struct {
     GdkPixbufModuleSizeFunc size_func;
@@ -176,8 +172,8 @@ static gboolean head_arrived(DlicContext *c, GError **error)
     }
     c->size_done = TRUE;
     if (info.nchunks < 1 || strcmp(info.chunks[0].type, "HEAD") ||
-        info.width < 1 || info.width > 65535 ||
-        info.height < 1 || info.height > 65535)
+        info.width < 1 || info.width > DLIC_MAX_DIMENSION ||
+        info.height < 1 || info.height > DLIC_MAX_DIMENSION)
         return TRUE;
     int w = (int)info.width, h = (int)info.height;
     if (c->size_func) {
@@ -201,7 +197,7 @@ static gboolean scan(DlicContext *c, GError **error)
     gsize sig = n < SIG_SIZE ? n : SIG_SIZE;
     if (n == 0)
         return TRUE;
-    if (memcmp(d, signature, sig)) {
+    if (memcmp(d, DLIC_SIGNATURE, sig)) {
         set_dlic_error(error, DLIC_ERR_NOT_DLIC);
         return FALSE;
     }
@@ -288,7 +284,7 @@ G_MODULE_EXPORT void fill_info(GdkPixbufFormat *info)
 {
     /* SPEC §4.1: the 8-byte signature, every byte exact (mask NULL). */
     static GdkPixbufModulePattern signature_pattern[] = {
-        { (char *)"\x89" "DLIC\r\n\x1a", NULL, 100 },
+        { (char *)DLIC_SIGNATURE, NULL, 100 },
         { NULL, NULL, 0 }
     };
     static gchar *mime_types[] = { (gchar *)"image/x-dlic", NULL };

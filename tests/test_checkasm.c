@@ -13,10 +13,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "codec/common/common.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
+#include "codec/nn/engine.h"
+#include "codec/nn/exec.h"
+#include "codec/nn/tensor.h"
 #include "codec/nn/transform.h"
+#include "core/common.h"
 
 static uint64_t seed = 0x9E3779B97F4A7C15ull;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "dlic/dlic.h"
 #include "format/container.h"
 
@@ -27,7 +27,7 @@ typedef struct stream {
 
 static void s_init(stream *s)
 {
-    memcpy(s->buf, dlic_signature, DLIC_SIGNATURE_SIZE);
+    memcpy(s->buf, DLIC_SIGNATURE, DLIC_SIGNATURE_SIZE);
     s->n = DLIC_SIGNATURE_SIZE;
 }
 

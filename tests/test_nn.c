@@ -8,10 +8,15 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "codec/common/common.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
+#include "codec/nn/engine.h"
+#include "codec/nn/exec.h"
+#include "codec/nn/plan.h"
+#include "codec/nn/stream.h"
+#include "codec/nn/tensor.h"
 #include "codec/nn/transform.h"
+#include "core/common.h"
 
 /* A layer with owned arrays; uniform mul/shift unless changed. */
 typedef struct tlayer {

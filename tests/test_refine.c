@@ -18,6 +18,8 @@
 #include "codec/enc/refine.h"
 #include "codec/nn/cpu.h"
 #include "codec/nn/dsp.h"
+#include "codec/nn/exec.h"
+#include "codec/nn/tensor.h"
 #include "codec/nn/transform.h"
 #include "dlic/dlic.h"
 #include "format/model.h"

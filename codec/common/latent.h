@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#include "codec/common/common.h"
-#include "format/model.h"
+#include "core/common.h"
+#include "core/model.h"
 
 /* idx: the Gaussian table of a value with log-scale ls, LQ[q][c] = lq. */
 static inline unsigned dlic_latent_table(const struct dlic_model *m, int16_t ls, int32_t lq)

@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/common/latent.h"
 #include "codec/dec/cbdec.h"
 #include "codec/entropy/rangecoder.h"
+#include "codec/nn/plan.h"
 
 /* Rows [first, first + count) of a tensor with rowlen values per row,
  * filled in order by a stream's put_rows. */
@@ -199,13 +200,6 @@ int dlic_cbdec_get_yh(void *opaque, size_t y, int16_t *row)
     return DLIC_OK;
 }
 
-static int tensor_row(void *opaque, size_t y, int16_t *row)
-{
-    const dlic_tensor *t = opaque;
-    memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
-    return DLIC_OK;
-}
-
 /* Window bounds (see the comment at the top): a stream pulled in whole
  * steps runs at most one step ahead of what is asked, H is asked for by
  * hsl up to a step of P ahead of step t and by ep from R rows behind it. */
@@ -285,7 +279,7 @@ static int open_streams(dlic_cbdec *s, const windows *w)
     s->yh = malloc(bytes);
     DLIC_CHECK(!s->yh, DLIC_ERR_NOMEM);
     DLIC_TRY(dlic_nn_stream_open(&s->hsb, s->x, &s->hs_body, s->Z->h, s->Z->w,
-                                 tensor_row, (void *)s->Z, rowq_put, &s->H));
+                                 dlic_tensor_get_row, (void *)s->Z, rowq_put, &s->H));
     DLIC_TRY(dlic_nn_stream_open(&s->hsl, s->x, &s->hs_last, rows, yw,
                                  get_h_for_last, s, rowq_put, &s->P));
     DLIC_TRY(dlic_nn_stream_open(&s->ctx, s->x, &m->t[DLIC_C_CTX], rows, yw,

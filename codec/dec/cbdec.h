@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec/nn/transform.h"
-#include "format/model.h"
+#include "core/model.h"
+#include "codec/nn/exec.h"
+#include "codec/nn/stream.h"
+#include "codec/nn/tensor.h"
 
 typedef struct dlic_cbdec dlic_cbdec;
 

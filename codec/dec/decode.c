@@ -2,15 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
+#include "core/spec.h"
 #include "codec/common/latent.h"
 #include "codec/dec/cbdec.h"
 #include "codec/dec/decode.h"
 #include "codec/entropy/rangecoder.h"
+#include "codec/nn/plan.h"
 #include "format/container.h"
-
-#define LATENT_STRIDE 16        /* SPEC §3.2 */
-#define TOTAL_STRIDE 64
 
 typedef struct shapes {
     size_t hp, wp, zh, zw, yh, yw;
@@ -21,10 +20,10 @@ static int plan(const dlic_nn_exec *x, const dlic_dec_params *p, const dlic_head
 {
     const struct dlic_model *m = p->model;
     size_t ph, pw, pc, gh, gw, gc, rows, wc, wd, kc, kd;
-    s->hp = (h->height + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
-    s->wp = (h->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
-    s->zh = s->hp / TOTAL_STRIDE, s->zw = s->wp / TOTAL_STRIDE;
-    s->yh = s->hp / LATENT_STRIDE, s->yw = s->wp / LATENT_STRIDE;
+    s->hp = dlic_padded_side(h->height);
+    s->wp = dlic_padded_side(h->width);
+    s->zh = s->hp / DLIC_TOTAL_STRIDE, s->zw = s->wp / DLIC_TOTAL_STRIDE;
+    s->yh = s->hp / DLIC_LATENT_STRIDE, s->yw = s->wp / DLIC_LATENT_STRIDE;
     /* Shapes; a stream's memory is dlic_transform_memory()'s below. */
     DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], s->zh, s->zw, &ph, &pw, &pc, &rows));
     DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_S], s->yh, s->yw, &gh, &gw, &gc, &rows));
@@ -152,7 +151,7 @@ static int store_pixels(void *opaque, size_t y0, size_t n, const int16_t *rows)
 {
     dlic_picture *pic = opaque;
     const int gray = pic->colour == DLIC_GRAY;
-    const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    const size_t wp = dlic_padded_side(pic->width);
     for (size_t y = y0; y < y0 + n && y < pic->height; y++) {
         const int16_t *src = rows + (y - y0) * wp * 3;
         uint8_t *dst = pic->data + y * pic->stride;
@@ -163,13 +162,6 @@ static int store_pixels(void *opaque, size_t y0, size_t n, const int16_t *rows)
             for (size_t x = 0; x < 3 * (size_t)pic->width; x++)
                 dst[x] = (uint8_t)src[x];
     }
-    return DLIC_OK;
-}
-
-static int get_row(void *opaque, size_t y, int16_t *row)
-{
-    const dlic_tensor *t = opaque;
-    memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
     return DLIC_OK;
 }
 
@@ -223,7 +215,7 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     if (!r && dlic_model_has_context(m))
         r = dlic_cbdec_open(&cb, x, m, &Z, h->quality, c.ylat, c.ylat_size);
     else if (!r && !(r = dlic_rc_dec_init(&yd.d, c.ylat, c.ylat_size)))
-        r = dlic_nn_stream_open(&yd.hs, x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z,
+        r = dlic_nn_stream_open(&yd.hs, x, &m->t[DLIC_H_S], Z.h, Z.w, dlic_tensor_get_row, &Z,
                                 decode_y, &yd);
     if (!r && !(pic->data = malloc(bytes)))
         r = DLIC_ERR_NOMEM;

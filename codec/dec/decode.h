@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
+#include "codec/nn/exec.h"
 #include "dlic/dlic.h"
-#include "codec/nn/transform.h"
-#include "format/model.h"
 
 typedef struct dlic_dec_params {
     const struct dlic_model *model;

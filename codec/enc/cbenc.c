@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/common/latent.h"
 #include "codec/enc/cbenc.h"
 #include "codec/enc/rdoq.h"
+#include "codec/nn/plan.h"
+#include "codec/nn/stream.h"
+#include "codec/nn/transform.h"
 
 /* S and the Gaussian table of the positions x0, x0 + 2, ... of row y, from
  * their MU, LS in prm (Y->w x 2M), S rounded by rdoq.h with kappa; with ya,

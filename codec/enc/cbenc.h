@@ -6,9 +6,10 @@
 
 #include <stddef.h>
 
+#include "core/model.h"
 #include "codec/entropy/rangecoder.h"
-#include "codec/nn/transform.h"
-#include "format/model.h"
+#include "codec/nn/exec.h"
+#include "codec/nn/tensor.h"
 
 /* Code the latent Y (Hp/16 x Wp/16 x M) of the hyper-latent Z at quality q
  * into e, in the order of SPEC §7.4, rounding it with kappa (rdoq.h). m

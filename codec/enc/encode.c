@@ -2,23 +2,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
+#include "core/spec.h"
 #include "codec/common/latent.h"
 #include "codec/enc/cbenc.h"
 #include "codec/enc/encode.h"
 #include "codec/enc/rdoq.h"
 #include "codec/enc/refine.h"
 #include "codec/entropy/rangecoder.h"
+#include "codec/nn/plan.h"
+#include "codec/nn/stream.h"
+#include "codec/nn/transform.h"
 #include "format/container.h"
-
-#define LATENT_STRIDE 16        /* g_a (SPEC §3.2) */
-#define TOTAL_STRIDE 64         /* g_a then h_a */
 
 static int check_picture(const dlic_picture *pic)
 {
     DLIC_CHECK(!pic->data, DLIC_ERR_INVALID_ARG);
-    DLIC_CHECK(pic->width < 1 || pic->width > 65535 ||
-               pic->height < 1 || pic->height > 65535, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(pic->width < 1 || pic->width > DLIC_MAX_DIMENSION ||
+               pic->height < 1 || pic->height > DLIC_MAX_DIMENSION, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(pic->colour != DLIC_RGB && pic->colour != DLIC_GRAY,
                DLIC_ERR_INVALID_ARG);
     const size_t ch = pic->colour == DLIC_RGB ? 3 : 1;
@@ -36,7 +37,7 @@ static int pad_input(void *opaque, size_t y, int16_t *dst)
 {
     const dlic_picture *pic = opaque;
     const size_t ch = pic->colour == DLIC_RGB ? 3 : 1;
-    const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    const size_t wp = dlic_padded_side(pic->width);
     const uint8_t *row = pic->data + (y < pic->height ? y : pic->height - 1) * pic->stride;
     for (size_t x = 0; x < wp; x++) {
         const uint8_t *px = row + (x < pic->width ? x : pic->width - 1) * ch;
@@ -44,20 +45,6 @@ static int pad_input(void *opaque, size_t y, int16_t *dst)
         dst[3 * x + 1] = px[ch == 3 ? 1 : 0];
         dst[3 * x + 2] = px[ch == 3 ? 2 : 0];
     }
-    return DLIC_OK;
-}
-
-static int put_rows(void *opaque, size_t y, size_t n, const int16_t *rows)
-{
-    dlic_tensor *t = opaque;
-    memcpy(t->data + y * t->w * t->c, rows, n * t->w * t->c * sizeof(int16_t));
-    return DLIC_OK;
-}
-
-static int get_row(void *opaque, size_t y, int16_t *row)
-{
-    const dlic_tensor *t = opaque;
-    memcpy(row, t->data + y * t->w * t->c, t->w * t->c * sizeof(int16_t));
     return DLIC_OK;
 }
 
@@ -137,7 +124,7 @@ static int refine_params(void *opaque, dlic_nn_exec *x, const dlic_tensor *Y,
     if (dlic_model_has_context(m))
         return dlic_cbenc_params(x, m, q, p->rdoq_kappa, Y, Z, mu, idx);
     pgrab g = { m, m->lq + (size_t)q * m->M, Y->w, mu, idx };
-    return dlic_transform_stream(x, &m->t[DLIC_H_S], Z->h, Z->w, get_row,
+    return dlic_transform_stream(x, &m->t[DLIC_H_S], Z->h, Z->w, dlic_tensor_get_row,
                                  (void *)Z, grab_params, &g);
 }
 
@@ -164,8 +151,8 @@ static int plan(const dlic_nn_exec *x, const dlic_enc_params *p, size_t hp, size
     DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], zh, zw, &ph, &pw, &pc, &rows));
     /* The loader checks these (SPEC §5.3, §8.3); a mismatch here means the
      * model object is not one it produced. */
-    DLIC_CHECK(yh != hp / LATENT_STRIDE || yw != wp / LATENT_STRIDE || yc != m->M ||
-               zh != hp / TOTAL_STRIDE || zw != wp / TOTAL_STRIDE || zc != m->NZ ||
+    DLIC_CHECK(yh != hp / DLIC_LATENT_STRIDE || yw != wp / DLIC_LATENT_STRIDE || yc != m->M ||
+               zh != hp / DLIC_TOTAL_STRIDE || zw != wp / DLIC_TOTAL_STRIDE || zc != m->NZ ||
                ph != yh || pw != yw || pc != 2u * m->M, DLIC_ERR_BAD_MODEL);
     if (p->refine_iters && dlic_refine_supported(m)) {
         DLIC_TRY(dlic_refine_memory(m, yh, yw, zh, zw, &stage));
@@ -225,8 +212,8 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
                DLIC_ERR_LIMIT);
 
     /* SPEC §3.2 */
-    const size_t hp = (pic->height + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
-    const size_t wp = (pic->width + (size_t)TOTAL_STRIDE - 1) / TOTAL_STRIDE * TOTAL_STRIDE;
+    const size_t hp = dlic_padded_side(pic->height);
+    const size_t wp = dlic_padded_side(pic->width);
     DLIC_TRY(plan(x, p, hp, wp));
 
     x->done = 0;
@@ -246,7 +233,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     if (x->progress)
         x->progress(x->opaque, 0);
 
-    dlic_tensor Y = { NULL, hp / LATENT_STRIDE, wp / LATENT_STRIDE, m->M }, Z = { 0 };
+    dlic_tensor Y = { NULL, hp / DLIC_LATENT_STRIDE, wp / DLIC_LATENT_STRIDE, m->M }, Z = { 0 };
     uint8_t *zbuf = NULL, *ybuf = NULL;
     size_t zsize = 0, ysize = 0, ybytes;
     int r = dlic_tensor_bytes(Y.h, Y.w, Y.c, &ybytes);
@@ -258,7 +245,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
         goto done;
     }
     if ((r = dlic_transform_stream(x, &m->t[DLIC_G_A], hp, wp, pad_input, (void *)pic,
-                                   put_rows, &Y)))
+                                   dlic_tensor_put_rows, &Y)))
         goto done;
     if ((r = dlic_transform_run(x, &m->t[DLIC_H_A], &Y, &Z)) ||
         (refining && (r = refine(x, p, pic, &Y, &Z))) || (r = code_z(m, &Z, &zbuf, &zsize)))
@@ -270,7 +257,7 @@ int dlic_encode_image(dlic_nn_exec *x, const dlic_enc_params *p,
     if (dlic_model_has_context(m))
         r = dlic_cbenc_code_y(x, m, (unsigned)p->quality, p->rdoq_kappa, &Y, &Z, &ye.e);
     else
-        r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z.h, Z.w, get_row, &Z, code_y, &ye);
+        r = dlic_transform_stream(x, &m->t[DLIC_H_S], Z.h, Z.w, dlic_tensor_get_row, &Z, code_y, &ye);
     if (r) {
         dlic_rc_enc_free(&ye.e);
         goto done;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/enc/fnet.h"
 #include "codec/nn/dsp.h"
 #include "codec/nn/engine.h"

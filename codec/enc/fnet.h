@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "codec/nn/transform.h"
-#include "format/model.h"
+#include "core/model.h"
+#include "codec/nn/exec.h"
 
 typedef struct dlic_fnet dlic_fnet;
 

@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 
+#include "core/model.h"
+#include "codec/nn/exec.h"
 #include "dlic/dlic.h"
-#include "codec/nn/transform.h"
-#include "format/model.h"
 
 typedef struct dlic_gsgrad dlic_gsgrad;
 

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "format/model.h"
+#include "core/model.h"
 
 /* kappa in units of 2^-16 (0: plain rounding, dlic_latent_quantize());
  * DLIC_RDOQ_KAPPA is the encoder's default, tuned on Kodak (README). */

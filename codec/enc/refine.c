@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/enc/egrad.h"
 #include "codec/enc/gsgrad.h"
 #include "codec/enc/rdoq.h"

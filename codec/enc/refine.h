@@ -27,11 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dlic/dlic.h"
+#include "core/model.h"
 #include "codec/enc/egrad.h"
 #include "codec/enc/gsgrad.h"
-#include "codec/nn/transform.h"
-#include "format/model.h"
+#include "codec/nn/exec.h"
+#include "codec/nn/tensor.h"
+#include "dlic/dlic.h"
 
 #define DLIC_REFINE_MAX_ITERS 1000
 

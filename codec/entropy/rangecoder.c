@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 
 #define TOP (1u << 24)
 #define MAX_ESCAPE_ONES 30              /* SPEC §7.2 */

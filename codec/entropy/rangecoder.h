@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "format/model.h"
+#include "core/model.h"
 
 typedef struct dlic_rc_enc {
     uint64_t low;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/nn/dsp.h"
 
 /* |partial sums| <= |acc| bound of SPEC §8.6, so int32 never overflows

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "format/model.h"
+#include "core/model.h"
 
 /* One layer applied to (part of) one tensor. Tensors are channels-last int16
  * (SPEC §1). V is the pre-shuffle output (ho x wo x cout); dst receives V

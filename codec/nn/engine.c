@@ -2,7 +2,7 @@
  * kept between runs (transform.h, engine.h). */
 #include <stdlib.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/nn/engine.h"
 
 /* Row windows, output and scratch buffers of finished streams, kept for

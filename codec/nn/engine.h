@@ -7,10 +7,17 @@
 
 #include <stddef.h>
 
+#include "core/model.h"
 #include "codec/nn/dsp.h"
+#include "codec/nn/exec.h"
 #include "codec/nn/pool.h"
-#include "codec/nn/transform.h"
-#include "format/model.h"
+
+/* What a context keeps between runs: its worker threads and the weights
+ * of its model packed for the kernels (on first use of each transform). */
+/* dsp and model must outlive the engine. DLIC_ERR_NOMEM on failure. */
+int dlic_nn_engine_open(dlic_nn_engine **e, const dlic_nn_dsp *dsp,
+                        const struct dlic_model *model, unsigned threads);
+void dlic_nn_engine_close(dlic_nn_engine **e);
 
 /* The engine's worker pool; NULL for none (or no engine). */
 dlic_pool *dlic_nn_engine_pool(const dlic_nn_engine *e);

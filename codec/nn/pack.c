@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/nn/pack.h"
 
 #define ALIGN64(n) (((n) + 63) & ~(size_t)63)

@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
 #include "codec/nn/dsp.h"
-#include "format/model.h"
 
 typedef struct dlic_pack_cfg {
     unsigned vl;        /* lanes (output channels) per vector */

@@ -10,9 +10,9 @@
  * shuffle may produce ahead. */
 #include <stdlib.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/nn/plan.h"
-#include "codec/nn/transform.h"
+#include "codec/nn/tensor.h"
 
 /* Automatic stripes: the largest power of two whose row windows fit. */
 #define STRIPE_BUDGET ((size_t)16 << 20)

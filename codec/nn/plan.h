@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "format/model.h"
+#include "core/model.h"
 
 typedef struct dlic_lplan {
     size_t h, w, c;             /* input */
@@ -28,5 +28,12 @@ typedef struct dlic_plan {
  * budget). DLIC_ERR_LIMIT when a size overflows. */
 int dlic_plan_make(const dlic_transform *t, size_t h, size_t w, size_t stripe,
                    dlic_plan *P);
+
+/* Output shape of t on an h x w input, and in *work the bytes of the row
+ * windows that dlic_transform_stream() holds with automatic stripes (the
+ * kernels' per-thread scratch and packed weights come on top: see
+ * dlic_transform_memory()). DLIC_ERR_LIMIT when a size overflows. */
+int dlic_transform_shape(const dlic_transform *t, size_t h, size_t w,
+                         size_t *oh, size_t *ow, size_t *oc, size_t *work);
 
 #endif

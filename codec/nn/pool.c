@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/nn/pool.h"
 
 typedef struct worker {

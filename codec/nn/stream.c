@@ -9,11 +9,13 @@
  * across threads. */
 #include <stdlib.h>
 
-#include "codec/common/common.h"
+#include "core/common.h"
 #include "codec/nn/engine.h"
+#include "codec/nn/exec.h"
 #include "codec/nn/plan.h"
 #include "codec/nn/pool.h"
-#include "codec/nn/transform.h"
+#include "codec/nn/stream.h"
+#include "codec/nn/tensor.h"
 
 /* Below this many MACs per thread a step runs on fewer threads: waking a
  * worker would cost more than it saves. */

@@ -169,6 +169,12 @@ DLIC_API void dlic_free(void *p);
 
 /* ---------------------------------------------------------------- streams */
 
+/* SPEC §4.1: the 8 bytes every stream starts with (for sniffing a file). */
+#define DLIC_SIGNATURE "\x89" "DLIC\r\n\x1a"
+#define DLIC_SIGNATURE_SIZE 8
+/* SPEC §4.3: the largest width and height of a picture. */
+#define DLIC_MAX_DIMENSION 65535
+
 #define DLIC_MAX_CHUNKS 64
 
 typedef struct dlic_chunk_info {

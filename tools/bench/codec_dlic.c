@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/bench/codecs.h"
+#include "tools/bench/codec.h"
 
 int bench_dlic_probe(const bench_codec *c, const dlic_model *model,
                      char version[BENCH_VERSION_SIZE])

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tools/bench/codecs.h"
+#include "tools/bench/codec.h"
 
 extern char **environ;
 

@@ -9,7 +9,7 @@
 
 #include <jpeglib.h>
 
-#include "tools/bench/codecs.h"
+#include "tools/bench/codec.h"
 
 typedef struct enc_ctx {
     struct jpeg_error_mgr pub;      /* first: libjpeg casts to this */

@@ -6,7 +6,7 @@
 #include <webp/decode.h>
 #include <webp/encode.h>
 
-#include "tools/bench/codecs.h"
+#include "tools/bench/codec.h"
 
 int bench_webp_probe(const bench_codec *c, const dlic_model *model,
                      char version[BENCH_VERSION_SIZE])

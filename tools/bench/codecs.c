@@ -1,7 +1,6 @@
 /* The codec table of dlic-bench: names, labels and default sweeps chosen to
  * cover about 0.1 to 2 bpp on Kodak. */
 #include <string.h>
-#include <time.h>
 
 #include "tools/bench/codecs.h"
 
@@ -40,11 +39,4 @@ const bench_codec *bench_codec_find(const char *id)
         if (!strcmp(CODECS[i].id, id))
             return &CODECS[i];
     return NULL;
-}
-
-double bench_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

@@ -11,7 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "tools/bench/codecs.h"
+#include "tools/bench/codec.h"
 #include "tools/bench/results.h"
 
 #define BENCH_MAX_Q 32                  /* qualities per codec */

@@ -12,13 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlic/dlic.h"
+
 #define IO_ERR_SIZE 256
 
 /* Largest input file the tools read into memory. */
 #define IO_MAX_FILE_SIZE ((size_t)1 << 30)
 
-/* Largest dimension a DLIC stream can carry (SPEC §3.2). */
-#define IO_MAX_DIM 65535u
+/* Largest dimension a DLIC stream can carry. */
+#define IO_MAX_DIM ((unsigned)DLIC_MAX_DIMENSION)
 
 /* Readers drop an EXIF block larger than this (a JPEG APP1 segment holds at
  * most 64 KiB; nothing a camera writes comes near this). */

@@ -1,6 +1,7 @@
-/* Internal helpers shared by every part of the library. */
-#ifndef DLIC_COMMON_COMMON_H
-#define DLIC_COMMON_COMMON_H
+/* The bottom layer: internal helpers shared by every part of the library
+ * (error propagation, checked sizes, byte order, SPEC §1 arithmetic). */
+#ifndef DLIC_CORE_COMMON_H
+#define DLIC_CORE_COMMON_H
 
 #include <stddef.h>
 #include <stdint.h>
