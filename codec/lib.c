@@ -212,6 +212,12 @@ void dlic_close(dlic_context **ctx)
     *ctx = NULL;
 }
 
+/* SPEC §4.1: the chunk framing alone. */
+int dlic_stream_need(const uint8_t *data, size_t size, size_t *need)
+{
+    return dlic_container_need(data, size, need);
+}
+
 /* SPEC §4: the container alone, no model needed. */
 int dlic_probe(const uint8_t *data, size_t size, dlic_stream_info *info)
 {

@@ -118,6 +118,35 @@ static int take_chunk(const uint8_t *type, const uint8_t *payload, uint32_t len,
     return DLIC_OK;
 }
 
+int dlic_container_need(const uint8_t *data, size_t size, size_t *need)
+{
+    DLIC_CHECK(!need || (!data && size), DLIC_ERR_INVALID_ARG);
+    *need = 0;
+    size_t sig = size < DLIC_SIGNATURE_SIZE ? size : DLIC_SIGNATURE_SIZE;
+    DLIC_CHECK(memcmp(data ? data : (const uint8_t *)"", DLIC_SIGNATURE, sig),
+               DLIC_ERR_NOT_DLIC);
+    size_t pos = DLIC_SIGNATURE_SIZE;
+    for (;;) {
+        if (size < pos + 8) {
+            *need = pos + 8;
+            return DLIC_ERR_TRUNCATED;
+        }
+        const uint32_t len = dlic_rd32(data + pos);
+        DLIC_CHECK(len > DLIC_CHUNK_MAX, DLIC_ERR_CORRUPT);
+        size_t end;
+        DLIC_CHECK(dlic_add_size(pos, DLIC_CHUNK_OVERHEAD + (size_t)len, &end), DLIC_ERR_LIMIT);
+        if (size < end) {
+            *need = end;
+            return DLIC_ERR_TRUNCATED;
+        }
+        if (!memcmp(data + pos + 4, "DEND", 4)) {
+            *need = end;
+            return DLIC_OK;
+        }
+        pos = end;
+    }
+}
+
 int dlic_container_parse(const uint8_t *data, size_t size, dlic_container *c,
                          dlic_stream_info *info)
 {

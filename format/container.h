@@ -35,6 +35,9 @@ typedef struct dlic_container {
  * DLIC_ERR_TRUNCATED when the data ends early, DLIC_ERR_CHECKSUM,
  * DLIC_ERR_UNSUPPORTED, DLIC_ERR_CORRUPT as SPEC §4 states. The model id is
  * not compared here. */
+/* dlic_stream_need() (dlic.h): the chunk framing alone. */
+int dlic_container_need(const uint8_t *data, size_t size, size_t *need);
+
 int dlic_container_parse(const uint8_t *data, size_t size, dlic_container *c,
                          dlic_stream_info *info);
 

@@ -15,9 +15,7 @@
 
 #include "dlic/dlic.h"
 
-#define SIG_SIZE DLIC_SIGNATURE_SIZE
-#define CHUNK_MAX 0x7fffffffu           /* SPEC §4.1 */
-#define HEAD_CHUNK_END (SIG_SIZE + 8 + 24 + 4)
+#define HEAD_CHUNK_END (DLIC_SIGNATURE_SIZE + 8 + 24 + 4)  /* SPEC §4.1, §4.3 */
 
 typedef struct {
     GdkPixbufModuleSizeFunc size_func;
@@ -26,19 +24,12 @@ typedef struct {
     gpointer user_data;
 
     GByteArray *data;
-    gsize next_chunk;       /* offset of the next chunk not yet complete */
     gboolean size_done;     /* size_func called (or the header is invalid) */
     gboolean size_only;     /* the caller asked for 0 x 0: no decoding */
     gboolean complete;      /* DEND arrived */
     gboolean decoded;       /* the pixbuf was handed out */
     int want_width, want_height;
 } DlicContext;
-
-static guint32 rd32(const guint8 *p)
-{
-    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 |
-           (guint32)p[3] << 24;
-}
 
 static void set_dlic_error(GError **error, int err)
 {
@@ -79,7 +70,6 @@ static gpointer dlic_begin_load(GdkPixbufModuleSizeFunc size_func,
     c->updated_func = updated_func;
     c->user_data = user_data;
     c->data = g_byte_array_new();
-    c->next_chunk = SIG_SIZE;
     return c;
 }
 
@@ -189,42 +179,30 @@ static gboolean head_arrived(DlicContext *c, GError **error)
     return TRUE;
 }
 
-/* Follow the chunk framing over the bytes that have arrived. */
+/* The chunk framing over the bytes that have arrived (dlic_stream_need):
+ * the size once HEAD is whole, and whether DEND has come. */
 static gboolean scan(DlicContext *c, GError **error)
 {
     const guint8 *d = c->data->data;
     gsize n = c->data->len;
-    gsize sig = n < SIG_SIZE ? n : SIG_SIZE;
-    if (n == 0)
-        return TRUE;
-    if (memcmp(d, DLIC_SIGNATURE, sig)) {
-        set_dlic_error(error, DLIC_ERR_NOT_DLIC);
+    size_t need;
+    int err = dlic_stream_need(d, n, &need);
+    if (err != DLIC_OK && err != DLIC_ERR_TRUNCATED) {
+        set_dlic_error(error, err);
         return FALSE;
     }
-    while (!c->complete && n >= c->next_chunk + 8) {
-        guint32 len = rd32(d + c->next_chunk);
-        if (len > CHUNK_MAX) {
-            set_dlic_error(error, DLIC_ERR_CORRUPT);
-            return FALSE;
-        }
-        gsize end = c->next_chunk + 8 + (gsize)len + 4;
-        if (n < end)
-            break;
-        const guint8 *type = d + c->next_chunk + 4;
-        if (c->next_chunk == SIG_SIZE && end == HEAD_CHUNK_END &&
-            !memcmp(type, "HEAD", 4)) {
+    if (!c->size_done && n >= HEAD_CHUNK_END) {
+        /* SPEC §4.2: HEAD comes first; if not, the decoder reports why. */
+        if (!memcmp(d + DLIC_SIGNATURE_SIZE, "\x18\0\0\0HEAD", 8)) {
             if (!head_arrived(c, error))
                 return FALSE;
             if (c->size_only)
                 return TRUE;
-        } else if (!c->size_done) {
-            /* SPEC §4.2: HEAD comes first; the decoder reports why not. */
+        } else {
             c->size_done = TRUE;
         }
-        if (!memcmp(type, "DEND", 4))
-            c->complete = TRUE;
-        c->next_chunk = end;
     }
+    c->complete = err == DLIC_OK;
     return TRUE;
 }
 

@@ -1,4 +1,5 @@
-/* Container parsing and writing (SPEC §4), and dlic_probe(). */
+/* Container parsing and writing (SPEC §4), dlic_probe() and
+ * dlic_stream_need(). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -392,6 +393,53 @@ static void test_truncate_and_flip(void **state)
     free(out);
 }
 
+/* dlic_stream_need() on every prefix of a stream fed byte by byte, as a
+ * streaming reader would: TRUNCATED with a need that never goes back and
+ * is never met by the prefix, until the whole stream, then OK with its
+ * size (also with bytes beyond DEND); not a stream, a huge length. */
+static void test_stream_need(void **state)
+{
+    (void)state;
+    static const uint8_t icc[] = { 1, 2, 3, 4 };
+    uint8_t *out;
+    size_t size, need, last = 0;
+    assert_int_equal(dlic_container_write(&good_head, icc, sizeof(icc), NULL,
+                                          0, zlat, sizeof(zlat), ylat,
+                                          sizeof(ylat), &out, &size), DLIC_OK);
+    unsigned answers = 0;
+    for (size_t n = 0; n < size; n++) {
+        uint8_t *cut = malloc(n ? n : 1);
+        assert_non_null(cut);
+        memcpy(cut, out, n);
+        assert_int_equal(dlic_stream_need(cut, n, &need), DLIC_ERR_TRUNCATED);
+        assert_true(need > n && need <= size && need >= last);
+        answers += need != last;
+        last = need;
+        free(cut);
+    }
+    /* signature + 8, then each chunk's header and end: 5 chunks */
+    assert_int_equal(answers, 1 + 2 * 5 - 1);
+    assert_int_equal(dlic_stream_need(out, size, &need), DLIC_OK);
+    assert_int_equal(need, size);
+    uint8_t *more = malloc(size + 3);
+    assert_non_null(more);
+    memcpy(more, out, size);
+    memset(more + size, 0, 3);
+    assert_int_equal(dlic_stream_need(more, size + 3, &need), DLIC_OK);
+    assert_int_equal(need, size);
+    more[0] ^= 1;
+    assert_int_equal(dlic_stream_need(more, size, &need), DLIC_ERR_NOT_DLIC);
+    assert_int_equal(need, 0);
+    memcpy(more, out, size);
+    dlic_wr32(more + DLIC_SIGNATURE_SIZE, DLIC_CHUNK_MAX + 1u);
+    assert_int_equal(dlic_stream_need(more, size, &need), DLIC_ERR_CORRUPT);
+    assert_int_equal(dlic_stream_need(NULL, 0, &need), DLIC_ERR_TRUNCATED);
+    assert_int_equal(need, DLIC_SIGNATURE_SIZE + 8);
+    assert_int_equal(dlic_stream_need(out, size, NULL), DLIC_ERR_INVALID_ARG);
+    free(more);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_head_fields),
         cmocka_unit_test(test_not_dlic),
         cmocka_unit_test(test_truncate_and_flip),
+        cmocka_unit_test(test_stream_need),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

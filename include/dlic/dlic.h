@@ -198,6 +198,18 @@ typedef struct dlic_stream_info {
  * container is valid; on an error *info holds what was read before it. */
 DLIC_API int dlic_probe(const uint8_t *data, size_t size, dlic_stream_info *info);
 
+/* For a reader that receives a stream piece by piece: how many bytes the
+ * whole stream needs, from its chunk framing (SPEC §4.1; lengths only, not
+ * checksums or contents). On DLIC_OK data[0..size) holds a whole stream
+ * and *need is its length (the DEND chunk's end; bytes beyond it are
+ * DLIC_ERR_CORRUPT for dlic_decode()). DLIC_ERR_TRUNCATED: it ends early,
+ * and no answer is possible before *need bytes (the end of the next chunk
+ * header or chunk); call again once that many have arrived. Else
+ * DLIC_ERR_NOT_DLIC (no signature), DLIC_ERR_CORRUPT (a chunk length
+ * beyond SPEC §4.1's limit) or DLIC_ERR_LIMIT (a length beyond size_t),
+ * *need 0. */
+DLIC_API int dlic_stream_need(const uint8_t *data, size_t size, size_t *need);
+
 /* --------------------------------------------------------------- contexts */
 
 typedef struct dlic_context dlic_context;
