@@ -59,21 +59,25 @@ static void conv(dlic_pool *pool, unsigned threads, dlic_fconv_fn fn, const floa
     dlic_pool_run(pool, j.n, conv_rows, &j);
 }
 
-/* PixelShuffle(2) of V (h x w x c) into U (2h x 2w x c/4), SPEC §5.2, and
- * its inverse for gradients. */
-static void shuffle(const float *V, float *U, size_t h, size_t w, unsigned c, int inverse)
+/* PixelShuffle(2), SPEC §5.2: U (2h x 2w x c/4) from V (h x w x c), U's
+ * value (2y + d / 2, 2x + d % 2, o) being V's (y, x, 4o + d); with inverse
+ * V from U, for gradients. src is the one read, dst the one written.
+ * Walked in U's order, so that U moves by one. */
+static void shuffle(const float *src, float *dst, size_t h, size_t w, unsigned c, int inverse)
 {
     const unsigned cu = c / 4;
     for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x < w; x++)
-            for (unsigned o = 0; o < cu; o++)
-                for (unsigned d = 0; d < 4; d++) {
-                    const size_t v = (y * w + x) * c + 4 * o + d;
-                    const size_t u = ((2 * y + d / 2) * 2 * w + 2 * x + d % 2) * cu + o;
+        for (unsigned dy = 0; dy < 2; dy++)
+            for (size_t x = 0; x < w; x++)
+                for (unsigned dx = 0; dx < 2; dx++) {
+                    const size_t v = (y * w + x) * c + 2 * dy + dx;
+                    const size_t u = ((2 * y + dy) * 2 * w + 2 * x + dx) * cu;
                     if (inverse)
-                        U[v] = V[u];
+                        for (unsigned o = 0; o < cu; o++)
+                            dst[v + 4 * o] = src[u + o];
                     else
-                        U[u] = V[v];
+                        for (unsigned o = 0; o < cu; o++)
+                            dst[u + o] = src[v + 4 * o];
                 }
 }
 
