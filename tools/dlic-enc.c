@@ -23,10 +23,10 @@ static void help(void)
            "  -e, --effort N   encoder effort 1..9 (default 5): 1-4 round the\n"
            "                   latent to the nearest (fastest), 5 rate-distortion\n"
            "                   optimised rounding, 6-9 also search for a better\n"
-           "                   latent per image (4, 10, 24 and 64 iterations of\n"
-           "                   the synthesis forward and back in float: smaller\n"
-           "                   files at the same quality, much slower; images\n"
-           "                   above about 3 megapixels are encoded at 5)\n"
+           "                   latent and hyper-latent per image (4, 10, 24 and\n"
+           "                   64 iterations through float copies of the decoder:\n"
+           "                   smaller files at the same quality, much slower;\n"
+           "                   above about 2.3 megapixels encoded at 5)\n"
            "  --no-rdo         round the latent to the nearest at any effort\n"
            "  --refine N       the search's iteration count 1..1000, instead of\n"
            "                   the effort's\n"
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
         if (r == DLIC_OK && !o.c.quiet) {
             cli_progress_done(&prog);
             cli_error(PROG, in_name, "note: %ux%u is too large for the latent search of "
-                      "effort %d (about 3 megapixels at most); encoded at effort %d",
+                      "effort %d (about 2.3 megapixels at most); encoded at effort %d",
                       (unsigned)pic.width, (unsigned)pic.height, o.effort,
                       DLIC_EFFORT_DEFAULT);
         }

@@ -44,10 +44,11 @@ static inline unsigned dlic_effort_iters(unsigned effort)
     static const unsigned iters[10] = { 0, 0, 0, 0, 0, 0, 4, 10, 24, 64 };
     return effort < 10 ? iters[effort] : 0;
 }
-/* Refinement holds float copies of g_s's tensors whole, about 290 bytes a
- * pixel; beyond this the encoder refuses it (DLIC_ERR_LIMIT), whatever
- * max_memory says: about 3 megapixels, so that an encode at any effort
- * stays within 1 GiB (dlic-enc then encodes at effort 5). */
+/* Refinement holds float copies of g_s's and the entropy model's tensors
+ * whole, about 340 bytes a pixel; beyond this the encoder refuses it
+ * (DLIC_ERR_LIMIT), whatever max_memory says: about 2.3 megapixels, so
+ * that an encode at any effort stays within 1 GiB (2.26 megapixels: 811
+ * MiB peak RSS; dlic-enc then encodes at effort 5). */
 #define DLIC_REFINE_MAX_MEMORY ((uint64_t)768 << 20)
 
 /* MU and the table index of every value of Y (Y's layout), as the encoder
