@@ -19,6 +19,7 @@
 #include "core/common.h"
 #include "codec/common/latent.h"
 #include "codec/dec/cbdec.h"
+#include "codec/dec/position.h"
 #include "codec/entropy/rangecoder.h"
 #include "codec/nn/plan.h"
 
@@ -152,17 +153,9 @@ static int decode_half_row(dlic_cbdec *s, size_t y, size_t x0, const int16_t *pr
 {
     const struct dlic_model *m = s->m;
     const unsigned M = m->M;
-    const int ymax = m->YMAX;
     int16_t *out = s->yh + (y % s->ring) * s->yw * M;
-    for (size_t x = x0; x < s->yw; x += 2) {
-        const int16_t *p = prm + x * 2 * M;
-        int16_t *yh = out + x * M;
-        for (unsigned c = 0; c < M; c++) {
-            const dlic_table *t = &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])];
-            const int32_t v = dlic_rc_dec_value(&s->d, t);
-            yh[c] = dlic_latent_dequantize(p[c], v, s->igq[c], ymax);
-        }
-    }
+    for (size_t x = x0; x < s->yw; x += 2)
+        dlic_decode_position(m, &s->d, prm + x * 2 * M, s->lq, s->igq, out + x * M);
     DLIC_CHECK(s->d.error, s->d.error);     /* sticky: once per half row */
     return DLIC_OK;
 }

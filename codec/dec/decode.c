@@ -7,6 +7,7 @@
 #include "codec/common/latent.h"
 #include "codec/dec/cbdec.h"
 #include "codec/dec/decode.h"
+#include "codec/dec/position.h"
 #include "codec/entropy/rangecoder.h"
 #include "codec/nn/plan.h"
 #include "format/container.h"
@@ -104,7 +105,6 @@ static int decode_y(void *opaque, size_t y, size_t n, const int16_t *P)
     ydec *s = opaque;
     const struct dlic_model *m = s->m;
     const unsigned M = m->M;
-    const int ymax = m->YMAX;
     if (n > s->cap) {
         size_t bytes;
         DLIC_TRY(dlic_tensor_bytes(n, s->yw, M, &bytes));
@@ -113,13 +113,7 @@ static int decode_y(void *opaque, size_t y, size_t n, const int16_t *P)
         s->yh = b, s->cap = n;
     }
     for (size_t i = 0; i < n * s->yw; i++) {
-        const int16_t *p = P + i * 2 * M;
-        int16_t *yh = s->yh + i * M;
-        for (unsigned c = 0; c < M; c++) {
-            const dlic_table *t = &m->gt[dlic_latent_table(m, p[M + c], s->lq[c])];
-            const int32_t v = dlic_rc_dec_value(&s->d, t);
-            yh[c] = dlic_latent_dequantize(p[c], v, s->igq[c], ymax);
-        }
+        dlic_decode_position(m, &s->d, P + i * 2 * M, s->lq, s->igq, s->yh + i * M);
         if ((i + 1) % s->yw == 0)
             DLIC_CHECK(s->d.error, s->d.error);   /* sticky: once per row is enough */
     }
