@@ -115,11 +115,13 @@ bench-speed: $(BUILD)/bench/speed
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(IO_OBJ) $(BUILD)/libdlic.a
 	$(CC) $(SAN) -o $@ $^ -lcmocka $(LDLIBS_IO) $(LDLIBS_LIB)
 
-# Unit tests, then the CLI tests, all under ASan and UBSan.
+# Unit tests, then the CLI tests, all under ASan and UBSan (and the
+# WebAssembly decoder in Node when emcc is installed).
 test check:
 	$(MAKE) BUILD=build/san OPT="-O1 -g" \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    all tests
+	if command -v $(EMCC) >/dev/null 2>&1; then $(MAKE) BUILD=build/san wasm; fi
 	ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/san
 
 # The README's first command: encode and decode a sample image with the
@@ -157,6 +159,47 @@ fuzz:
 	$(MAKE) BUILD=build/libfuzzer CC=$(FUZZ_CC) OPT="-O1 -g" \
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    $(FUZZ_TARGETS:%=build/libfuzzer/fuzz/%_fuzzer)
+
+# WebAssembly decoder (README, "In the browser"; `make wasm`, needs
+# Debian's emscripten): the decoder-only sources (DEC_OBJ's) built with
+# emcc, no SIMD kernels yet, no embedded model (the module is small and the
+# page fetches the model file beside it, build/wasm/default.dlicm), one
+# thread. build/wasm/: dlic-core.mjs + .wasm (emscripten's), dlic.mjs (the
+# API), dlic-dec.mjs (a Node CLI like dlic-dec), index.html (the viewer page,
+# web/). xxHash is header-only there.
+EMCC      ?= emcc
+# WebAssembly SIMD128 (every current browser, Node 16+): the kernel of
+# codec/nn/wasm/ and the compiler's vectorising; WASM_SIMD= builds without.
+WASM_SIMD ?= -msimd128
+WASM_DIR  := $(BUILD)/wasm
+WASM_C    := $(filter-out codec/lib_enc.c codec/enc/% codec/nn/fconv_%,$(ALL_LIB_C)) wasm/glue.c \
+             $(if $(WASM_SIMD),codec/nn/wasm/conv_simd128.c)
+WASM_OUT  := $(WASM_DIR)/dlic-core.mjs $(WASM_DIR)/dlic.mjs $(WASM_DIR)/dlic-dec.mjs \
+             $(WASM_DIR)/default.dlicm $(WASM_DIR)/index.html
+.PHONY: wasm
+wasm: $(WASM_OUT)
+
+$(WASM_DIR)/dlic-core.mjs: $(WASM_C) wasm/node-shim.js Makefile $(wildcard core/*.h format/*.h codec/*.h codec/*/*.h include/dlic/*.h)
+	@mkdir -p $(WASM_DIR)/include
+	cp /usr/include/xxhash.h $(WASM_DIR)/include/
+	NODE_PATH=/usr/share/nodejs $(EMCC) -std=c11 -O3 $(WASM_SIMD) $(WARN) -I. -Iinclude -I$(WASM_DIR)/include \
+	    -D_POSIX_C_SOURCE=200809L -DXXH_INLINE_ALL -DDLIC_BUILDING_LIBRARY \
+	    -DDLIC_NO_EMBEDDED_MODEL $(WASM_C) -o $@ \
+	    -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=DlicCore -sALLOW_MEMORY_GROWTH=1 \
+	    -sENVIRONMENT=web,node -sEXPORTED_FUNCTIONS=_malloc,_free \
+	    -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8 $(WASM_LDFLAGS) --extern-pre-js wasm/node-shim.js
+
+$(WASM_DIR)/%.mjs: wasm/%.mjs
+	@mkdir -p $(WASM_DIR)
+	cp $< $@
+
+$(WASM_DIR)/index.html: web/index.html
+	@mkdir -p $(WASM_DIR)
+	cp $< $@
+
+$(WASM_DIR)/default.dlicm: $(DEFAULT_MODEL)
+	@mkdir -p $(WASM_DIR)
+	cp $< $@
 
 # gdk-pixbuf loader (gdk-pixbuf/): image viewers open .dlic files. The module
 # links the static library (built with -fPIC) and exports only its entry

@@ -47,8 +47,15 @@ const char *dlic_strerror(int err)
 
 /* ------------------------------------------------------------------ model */
 
+#ifdef DLIC_NO_EMBEDDED_MODEL
+/* A build without the embedded model (WebAssembly: the page fetches the
+ * model file): dlic_model_default() fails with DLIC_ERR_UNSUPPORTED. */
+static const uint8_t dlic_default_model_data[1];
+static const uint8_t *const dlic_default_model_end = dlic_default_model_data;
+#else
 extern const uint8_t dlic_default_model_data[];
 extern const uint8_t dlic_default_model_end[];
+#endif
 
 static struct dlic_model default_model;
 static int default_model_err;
@@ -57,8 +64,9 @@ static pthread_once_t default_model_once = PTHREAD_ONCE_INIT;
 static void default_model_init(void)
 {
     const size_t size = (size_t)(dlic_default_model_end - dlic_default_model_data);
-    default_model_err = dlic_model_parse(&default_model, dlic_default_model_data,
-                                         size, 0);
+    default_model_err = size ? dlic_model_parse(&default_model, dlic_default_model_data,
+                                                size, 0)
+                             : DLIC_ERR_UNSUPPORTED;
     if (!default_model_err)
         default_model.is_static = 1;   /* never released */
 }

@@ -1,0 +1,44 @@
+#!/bin/sh
+# The viewer page (web/index.html) in headless Chromium: serves BUILD/wasm
+# (make wasm) from a local static server, opens the page and, through the
+# DevTools protocol (web/cdp.mjs), decodes streams in it as a dropped file
+# would be: the canvas's pixels must hash (SPEC §9) to the conformance
+# manifest's value, and a truncated stream must show the library's error.
+#   sh web/test-browser.sh BUILD                 # the test; exit 0 on success
+#   sh web/test-browser.sh BUILD --time F.dlic   # the page's decode times of F
+set -u
+B=${1:-build}
+W=$B/wasm
+fail() { echo "test-browser.sh: FAIL: $*"; exit 1; }
+CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
+    { echo "test-browser.sh: SKIP (no chromium)"; exit 0; }
+command -v node >/dev/null 2>&1 || { echo "test-browser.sh: SKIP (no node)"; exit 0; }
+[ -f "$W/index.html" ] || fail "$W/index.html missing (make BUILD=$B wasm)"
+T=$(mktemp -d)
+PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+cp "$W/index.html" "$W/dlic.mjs" "$W/dlic-core.mjs" "$W/dlic-core.wasm" "$W/default.dlicm" "$T/"
+PORT=$((20000 + $$ % 20000))
+/usr/bin/python3 -m http.server "$PORT" --bind 127.0.0.1 -d "$T" > /dev/null 2>&1 &
+PID=$!
+for i in $(seq 50); do
+    /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
+    sleep 0.1
+done
+run() { node --experimental-websocket web/cdp.mjs "$CHROME" "http://127.0.0.1:$PORT/index.html" "$@"; }
+
+if [ "${2:-}" = --time ]; then
+    cp "${3:?--time needs a stream}" "$T/time.dlic"
+    run time.dlic time.dlic time.dlic time.dlic time.dlic || fail "cdp.mjs"
+    exit 0
+fi
+name=kodak192x128-q75
+cp "conformance/streams/$name.dlic" "$T/good.dlic"
+head -c 100 "$T/good.dlic" > "$T/cut.dlic"
+want=$(awk -v n="$name" '$1 == n { print $10 }' conformance/streams.txt)
+out=$(run good.dlic cut.dlic) || fail "cdp.mjs: $out"
+echo "$out" | grep -q "\"stream\":\"good.dlic\",\"canvas\":\"$want\",\"decoded\":\"$want\"" ||
+    fail "$name: $out; want canvas and decoded $want"
+echo "$out" | grep -q '"stream":"cut.dlic","error":"dlic: data ends early (truncated)"' ||
+    fail "truncated stream: $out"
+echo "test-browser.sh: ok ($name: canvas $want; a truncated stream: the library's error)"
