@@ -33,6 +33,7 @@ LIB_OBJ    := $(ALL_LIB_C:%.c=$(BUILD)/%.o) $(X86_C:%.c=$(BUILD)/%.o) \
 ENC_OBJ    := $(filter $(BUILD)/codec/lib_enc.o $(BUILD)/codec/enc/% $(BUILD)/codec/nn/fconv_% \
                 $(BUILD)/codec/nn/x86/fconv_%,$(LIB_OBJ))
 DEC_OBJ    := $(filter-out $(ENC_OBJ),$(LIB_OBJ))
+ENC_SYMBOLS := (dlic_encode|dlic_refine|dlic_gsgrad|dlic_fnet|dlic_egrad|dlic_fconv|dlic_rdoq|dlic_cbenc)
 
 IO_C       := $(sort $(wildcard tools/imageio/*.c))
 IO_OBJ     := $(IO_C:%.c=$(BUILD)/%.o)
@@ -84,7 +85,7 @@ $(BUILD)/libdlic.a: $(LIB_OBJ)
 
 $(BUILD)/libdlic-dec.a: $(DEC_OBJ)
 	@rm -f $@
-	@if nm -u $^ | grep -E ' (dlic_encode|dlic_refine|dlic_gsgrad|dlic_fnet|dlic_egrad|dlic_fconv|dlic_rdoq|dlic_cbenc)'; then \
+	@if nm -u $^ | grep -E ' $(ENC_SYMBOLS)'; then \
 	    echo "libdlic-dec.a: decoder objects need the encoder symbols above"; exit 1; fi
 	ar rcs $@ $^
 
@@ -174,20 +175,37 @@ WASM_SIMD ?= -msimd128
 WASM_DIR  := $(BUILD)/wasm
 WASM_C    := $(filter-out codec/lib_enc.c codec/enc/% codec/nn/fconv_%,$(ALL_LIB_C)) wasm/glue.c \
              $(if $(WASM_SIMD),codec/nn/wasm/conv_simd128.c)
+WASM_OBJ  := $(WASM_C:%.c=$(WASM_DIR)/obj/%.o)
 WASM_OUT  := $(WASM_DIR)/dlic-core.mjs $(WASM_DIR)/dlic.mjs $(WASM_DIR)/dlic-dec.mjs \
              $(WASM_DIR)/default.dlicm $(WASM_DIR)/index.html
+WASM_CFLAGS = -std=c11 -O3 $(WASM_SIMD) $(WARN) -I. -Iinclude -I$(WASM_DIR)/include \
+             -D_POSIX_C_SOURCE=200809L -DXXH_INLINE_ALL -DDLIC_BUILDING_LIBRARY \
+             -DDLIC_NO_EMBEDDED_MODEL
 .PHONY: wasm
 wasm: $(WASM_OUT)
 
-$(WASM_DIR)/dlic-core.mjs: $(WASM_C) wasm/node-shim.js Makefile $(wildcard core/*.h format/*.h codec/*.h codec/*/*.h include/dlic/*.h)
-	@mkdir -p $(WASM_DIR)/include
-	cp /usr/include/xxhash.h $(WASM_DIR)/include/
-	NODE_PATH=/usr/share/nodejs $(EMCC) -std=c11 -O3 $(WASM_SIMD) $(WARN) -I. -Iinclude -I$(WASM_DIR)/include \
-	    -D_POSIX_C_SOURCE=200809L -DXXH_INLINE_ALL -DDLIC_BUILDING_LIBRARY \
-	    -DDLIC_NO_EMBEDDED_MODEL $(WASM_C) -o $@ \
+$(WASM_DIR)/include/xxhash.h: /usr/include/xxhash.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(WASM_DIR)/obj/%.o: %.c $(WASM_DIR)/include/xxhash.h Makefile
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WASM_CFLAGS) -MMD -MP -c $< -o $@
+
+# The decoder-only library in WebAssembly, checked like libdlic-dec.a.
+$(WASM_DIR)/libdlic-dec.a: $(filter-out $(WASM_DIR)/obj/wasm/glue.o,$(WASM_OBJ))
+	@rm -f $@
+	@if emnm -u $^ | grep -E ' $(ENC_SYMBOLS)'; then \
+	    echo "$@: decoder objects need the encoder symbols above"; exit 1; fi
+	emar rcs $@ $^
+
+$(WASM_DIR)/dlic-core.mjs: $(WASM_DIR)/obj/wasm/glue.o $(WASM_DIR)/libdlic-dec.a wasm/node-shim.js
+	NODE_PATH=/usr/share/nodejs $(EMCC) -O3 $(WASM_SIMD) $(WASM_DIR)/obj/wasm/glue.o \
+	    $(WASM_DIR)/libdlic-dec.a -o $@ \
 	    -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=DlicCore -sALLOW_MEMORY_GROWTH=1 \
 	    -sENVIRONMENT=web,node -sEXPORTED_FUNCTIONS=_malloc,_free \
-	    -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8 $(WASM_LDFLAGS) --extern-pre-js wasm/node-shim.js
+	    -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8 $(WASM_LDFLAGS) \
+	    --extern-pre-js wasm/node-shim.js
 
 $(WASM_DIR)/%.mjs: wasm/%.mjs
 	@mkdir -p $(WASM_DIR)
