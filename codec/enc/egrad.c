@@ -16,12 +16,6 @@ struct dlic_egrad {
     float *gH;                  /* its gradient from c_ep */
 };
 
-/* h_s's hidden layers and its last layer */
-static void split(const struct dlic_model *m, dlic_transform *body, dlic_transform *last)
-{
-    dlic_model_split_hs(m, body, last);
-}
-
 int dlic_egrad_supported(const struct dlic_model *m)
 {
     if (!m->t[DLIC_H_S].nlayers || !dlic_fnet_supported(&m->t[DLIC_H_S]))
@@ -43,7 +37,7 @@ static unsigned out_channels(const dlic_transform *t, unsigned cin)
 int dlic_egrad_memory(const struct dlic_model *m, size_t zh, size_t zw, size_t *bytes)
 {
     dlic_transform body, last;
-    split(m, &body, &last);
+    dlic_model_split_hs(m, &body, &last);   /* h_s's hidden layers, its last */
     size_t h, w, b, n;
     dlic_fnet_shape(&body, zh, zw, &h, &w);
     const unsigned nh = out_channels(&body, m->NZ);
@@ -70,7 +64,7 @@ int dlic_egrad_open(dlic_egrad **out, const struct dlic_model *m, size_t zh, siz
     *out = NULL;
     DLIC_CHECK(!dlic_egrad_supported(m), DLIC_ERR_INVALID_ARG);
     dlic_transform body, last;
-    split(m, &body, &last);
+    dlic_model_split_hs(m, &body, &last);   /* h_s's hidden layers, its last */
     size_t hh, hw, n;
     dlic_fnet_shape(&body, zh, zw, &hh, &hw);
     DLIC_CHECK(hh != h || hw != w || last.layer[0].shuffle != 1, DLIC_ERR_INVALID_ARG);
