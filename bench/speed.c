@@ -113,10 +113,11 @@ static const dlic_model *load_model(const opts *o)
     return lm;
 }
 
-static dlic_context *open_ctx(const opts *o, const dlic_model *m)
+static dlic_context *open_ctx(const opts *o, const dlic_model *m, int lite)
 {
     dlic_settings s;
     dlic_default_settings(&s);
+    s.lite = lite;
     s.model = m;
     s.threads = o->threads;
     s.cpu_mask = o->cpu_mask;
@@ -179,19 +180,29 @@ static void load_picture(const char *path, io_image *img, dlic_picture *pic)
 static int do_time(const opts *o, int argc, char **argv)
 {
     const dlic_model *m = load_model(o);
-    dlic_context *c = open_ctx(o, m);
+    dlic_context *c = open_ctx(o, m, 0);
     /* Both sides run the context's c_ctx and c_ep (SPEC §6.1), if any. */
     const double ctx = macs(m, DLIC_C_CTX, DLIC_C_EP);
     const double enc_mpp = macs(m, DLIC_G_A, DLIC_H_S) + ctx;
     const double dec_mpp = macs(m, DLIC_H_S, DLIC_G_S) + ctx;
-    printf("# model %s M %u NZ %u: encode %.0f MAC/pixel, decode %.0f MAC/pixel\n",
+    /* With g_s lite (SPEC §8.7) its decode is timed too, each run right
+     * after the full one, so that load changes weigh on both alike. */
+    const double lite_mpp = macs(m, DLIC_H_S, DLIC_H_S) + ctx + macs(m, DLIC_G_S_LITE,
+                                                                      DLIC_G_S_LITE);
+    dlic_context *cl = dlic_model_layer_count(m, DLIC_G_S_LITE) ? open_ctx(o, m, 1) : NULL;
+    printf("# model %s M %u NZ %u: encode %.0f MAC/pixel, decode %.0f MAC/pixel",
            dlic_model_name(m), dlic_model_latent_channels(m), dlic_model_hyper_channels(m),
            enc_mpp, dec_mpp);
-    printf("%-12s %5s %5s %9s %9s %9s %9s\n", "image", "w", "h", "enc_ms", "dec_ms",
+    if (cl)
+        printf(", lite %.0f MAC/pixel", lite_mpp);
+    printf("\n%-12s %5s %5s %9s %9s %9s %9s", "image", "w", "h", "enc_ms", "dec_ms",
            "enc_GMACs", "dec_GMACs");
+    printf(cl ? " %9s %9s\n" : "\n", "lite_ms", "lite/full");
     double *te = calloc((size_t)o->runs, sizeof(double));
     double *td = calloc((size_t)o->runs, sizeof(double));
-    if (!te || !td)
+    double *tl = calloc((size_t)o->runs, sizeof(double));
+    double *rl = calloc((size_t)o->runs, sizeof(double));
+    if (!te || !td || !tl || !rl)
         die("memory", DLIC_ERR_NOMEM);
     for (int i = 0; i < argc; i++) {
         io_image img;
@@ -209,24 +220,40 @@ static int do_time(const opts *o, int argc, char **argv)
                 te[k] = now_ms() - t0;
         }
         for (int k = -1; k < o->runs; k++) {
-            const double t0 = now_ms();
+            double t0 = now_ms();
             if ((r = dlic_decode(c, stream, size, &out)))
                 die("dlic_decode", r);
             if (k >= 0)
                 td[k] = now_ms() - t0;
             dlic_picture_free(&out);
+            if (!cl)
+                continue;
+            t0 = now_ms();
+            if ((r = dlic_decode(cl, stream, size, &out)))
+                die("dlic_decode (lite)", r);
+            if (k >= 0) {
+                tl[k] = now_ms() - t0;
+                rl[k] = tl[k] / td[k];
+            }
+            dlic_picture_free(&out);
         }
         const double me = median(te, o->runs), md = median(td, o->runs);
         const double px = (double)((pic.width + 63) / 64 * 64) * ((pic.height + 63) / 64 * 64);
         const char *name = strrchr(argv[i], '/');
-        printf("%-12s %5u %5u %9.1f %9.1f %9.1f %9.1f\n", name ? name + 1 : argv[i],
+        printf("%-12s %5u %5u %9.1f %9.1f %9.1f %9.1f", name ? name + 1 : argv[i],
                pic.width, pic.height, me, md, enc_mpp * px / me / 1e6, dec_mpp * px / md / 1e6);
+        if (cl)
+            printf(" %9.1f %9.3f", median(tl, o->runs), median(rl, o->runs));
+        printf("\n");
         fflush(stdout);
         free(stream);
         io_image_free(&img);
     }
     free(te);
     free(td);
+    free(tl);
+    free(rl);
+    dlic_close(&cl);
     dlic_close(&c);
     return 0;
 }
@@ -234,7 +261,7 @@ static int do_time(const opts *o, int argc, char **argv)
 static int do_encode(const opts *o, const char *in, const char *outpath)
 {
     const dlic_model *m = load_model(o);
-    dlic_context *c = open_ctx(o, m);
+    dlic_context *c = open_ctx(o, m, 0);
     io_image img;
     dlic_picture pic;
     load_picture(in, &img, &pic);
@@ -255,7 +282,7 @@ static int do_encode(const opts *o, const char *in, const char *outpath)
 static int do_rss(const opts *o, const char *path)
 {
     const dlic_model *m = load_model(o);
-    dlic_context *c = open_ctx(o, m);
+    dlic_context *c = open_ctx(o, m, 0);
     uint8_t *data;
     size_t size;
     char err[IO_ERR_SIZE];

@@ -4,6 +4,9 @@
 # the int8 vpdpbusd peak of one core, peak RSS of a decode in a process of
 # its own (a Kodak image and a BIG synthetic one), and the PyTorch float
 # decode time of the same network (bench/float_decode.py) for the ratio.
+# With a model that has g_s lite (SPEC §8.7) the lite decode of the same
+# streams is timed too, each run right after the full one, with the median
+# ratio of the two times.
 #
 # usage: bench/speed.sh [BUILD]
 # env:   BENCH_WEIGHTS  model file (default: the embedded model)
@@ -92,7 +95,7 @@ awk -v peak="$(awk '{print $2}' "$tmp/peak")" -v threads="$THREADS" \
     -v rb="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_big" 2>/dev/null)" \
     -v big="$BIG" "$MED"'
 /^# model/ { for (i = 1; i <= NF; i++) { if ($i == "encode") em = $(i+1); if ($i == "decode") dm = $(i+1) } }
-/^kodim/ { n++; e[n] = $4; d[n] = $5; ge[n] = $6; gd[n] = $7 }
+/^kodim/ { n++; e[n] = $4; d[n] = $5; ge[n] = $6; gd[n] = $7; if (NF >= 9) { nl++; l[nl] = $8; lr[nl] = $9 } }
 END {
     me = med(e, n); md = med(d, n); mge = med(ge, n); mgd = med(gd, n)
     printf "%-34s %10s\n", "metric", "value"
@@ -105,6 +108,8 @@ END {
     printf "%-34s %10.1f\n", "decode GMAC/s", mgd
     printf "%-34s %10.1f\n", "int8 peak GMAC/s per core", peak
     if (peak > 0) printf "%-34s %9.1f%%\n", "decode fraction of peak x threads", 100 * mgd / (peak * threads)
+    if (nl > 0) printf "%-34s %10.1f\n", "lite decode ms (median)", med(l, nl)
+    if (nl > 0) printf "%-34s %9.3fx\n", "lite / full decode time (median)", med(lr, nl)
     if (fl > 0) printf "%-34s %10.1f\n", "PyTorch float decode ms", fl
     if (fl > 0) printf "%-34s %9.2fx\n", "speedup vs float decode", fl / md
     printf "%-34s %10.1f\n", "peak RSS MB, Kodak decode", rk / 1024

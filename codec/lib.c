@@ -109,31 +109,39 @@ void dlic_model_free(dlic_model **model)
 }
 
 uint64_t dlic_model_id(const dlic_model *model) { return model ? model->id : 0; }
+uint64_t dlic_model_lite_id(const dlic_model *model) { return model ? model->lite_id : 0; }
 const char *dlic_model_name(const dlic_model *model) { return model ? model->name : ""; }
 int dlic_model_is_test(const dlic_model *model) { return model ? model->flags & 1 : 0; }
 unsigned dlic_model_latent_channels(const dlic_model *model) { return model ? model->M : 0; }
 unsigned dlic_model_hyper_channels(const dlic_model *model) { return model ? model->NZ : 0; }
 
+/* The transforms a model file can hold (SPEC §8.1, §8.7): those of its
+ * main part, and g_s lite (no layers when the file has none). */
+static int valid_transform(const dlic_model *model, int transform)
+{
+    return transform == DLIC_G_S_LITE ||
+           (transform >= DLIC_G_A && transform < (int)dlic_model_ntransforms(model));
+}
+
 unsigned dlic_model_layer_count(const dlic_model *model, int transform)
 {
-    if (!model || transform < DLIC_G_A || transform >= (int)dlic_model_ntransforms(model))
+    if (!model || !valid_transform(model, transform))
         return 0;
     return model->t[transform].nlayers;
 }
 
 /* Linear resolution of each transform's input relative to the padded
- * image (SPEC §5.3, §6.1): g_a 1, h_a 1/16, h_s 1/64, g_s, c_ctx and c_ep
- * 1/16. */
+ * image (SPEC §5.3, §6.1, §8.7): g_a 1, h_a 1/16, h_s 1/64, g_s, c_ctx,
+ * c_ep and g_s lite 1/16. */
 static const double input_scale[DLIC_MODEL_MAX_TRANSFORMS] = {
-    1.0, 1.0 / 16, 1.0 / 64, 1.0 / 16, 1.0 / 16, 1.0 / 16,
+    1.0, 1.0 / 16, 1.0 / 64, 1.0 / 16, 1.0 / 16, 1.0 / 16, 1.0 / 16,
 };
 
 int dlic_model_layer(const dlic_model *model, int transform, unsigned index,
                      dlic_layer_info *info)
 {
     DLIC_CHECK(!model || !info, DLIC_ERR_INVALID_ARG);
-    DLIC_CHECK(transform < DLIC_G_A || transform >= (int)dlic_model_ntransforms(model),
-               DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(!valid_transform(model, transform), DLIC_ERR_INVALID_ARG);
     const dlic_transform *t = &model->t[transform];
     DLIC_CHECK(index >= t->nlayers, DLIC_ERR_INVALID_ARG);
     double scale = input_scale[transform];
@@ -193,9 +201,11 @@ int dlic_open(dlic_context **ctx, const dlic_settings *settings)
     DLIC_CHECK(s.rdo != 0 && s.rdo != 1, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.refine < 0 || s.refine > DLIC_REFINE_MAX_ITERS, DLIC_ERR_INVALID_ARG);
     DLIC_CHECK(s.effort < 1 || s.effort > DLIC_EFFORT_MAX, DLIC_ERR_INVALID_ARG);
+    DLIC_CHECK(s.lite != 0 && s.lite != 1, DLIC_ERR_INVALID_ARG);
     const dlic_model *m = s.model;
     if (!m)
         DLIC_TRY(dlic_model_default(&m));
+    DLIC_CHECK(s.lite && !dlic_model_has_lite(m), DLIC_ERR_UNSUPPORTED);
     dlic_context *c = calloc(1, sizeof(*c));
     DLIC_CHECK(!c, DLIC_ERR_NOMEM);
     c->s = s;
@@ -247,6 +257,7 @@ int dlic_decode(dlic_context *ctx, const uint8_t *data, size_t size,
     const dlic_dec_params p = {
         .model = ctx->model,
         .max_pixels = ctx->s.max_pixels, .max_memory = ctx->s.max_memory,
+        .lite = ctx->s.lite,
     };
     return dlic_context_note(ctx, dlic_decode_image(&x, &p, data, size, pic));
 }

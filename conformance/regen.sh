@@ -9,3 +9,4 @@ cd "$(dirname "$0")/.."
 B=${BUILD:-build}
 make -j2 BUILD="$B" tools "$B/conformance/pixhash" >/dev/null
 /usr/bin/python3 conformance/regen.py "$B"
+/usr/bin/python3 conformance/regen_lite.py "$B"

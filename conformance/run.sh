@@ -13,7 +13,9 @@
 # scalar code under ASan is slow with a trained model.
 # Then does the same for conformance/context/streams.txt, the streams of the
 # checkerboard-context test model (SPEC §6.1; regen_context.py), with the
-# model file its "# weights" line names.
+# model file its "# weights" line names, and decodes the default streams
+# with the default model's g_s lite (--lite, SPEC §8.7) against
+# conformance/lite.txt (regen_lite.py).
 # Prints PASS/FAIL per stream and a summary; exits 1 on any failure,
 # including vectors made with another model than the embedded one (or
 # than the named model file).
@@ -119,9 +121,65 @@ run_manifest() {
     done < "$1"
 }
 
+# The default model's g_s lite (SPEC §8.7): every stream of streams.txt
+# decoded with --lite on the same paths and thread counts, against
+# conformance/lite.txt.
+run_lite() {
+    L=conformance/lite.txt
+    want_model=$(sed -n 's/^# model \([0-9a-f]\{16\}\).*/\1/p' "$L")
+    have_model=$("$B/dlic-info" --model | sed -n 's/^Model id: *\([0-9a-f]\{16\}\).*/\1/p')
+    if [ "$want_model" != "$have_model" ]; then
+        echo "conformance: FAIL: stale vectors: $L was made with model" \
+             "${want_model:-?}, the embedded model is ${have_model:-?};" \
+             "run 'sh conformance/regen.sh'"
+        fail=$((fail + 1))
+        return
+    fi
+    want_lite=$(sed -n 's/^# lite xxh64:\([0-9a-f]\{16\}\).*/\1/p' "$L")
+    have_lite=$("$B/dlic-info" --model | sed -n 's/^Lite id: *\([0-9a-f]\{16\}\).*/\1/p')
+    if [ "$want_lite" != "$have_lite" ]; then
+        echo "conformance: FAIL: stale vectors: $L was made with g_s lite" \
+             "${want_lite:-?}, the embedded model's is ${have_lite:-none};" \
+             "run '/usr/bin/python3 conformance/regen_lite.py build'"
+        fail=$((fail + 1))
+        return
+    fi
+    echo "conformance: $L: g_s lite $have_lite, paths: $paths$mode"
+    while read -r name phash; do
+        case $name in ''|'#'*) continue ;; esac
+        s=conformance/streams/$name.dlic
+        why=
+        combos=$all_combos
+        [ $QUICK -eq 1 ] && combos="$best:2"
+        [ -f "$s" ] || why="missing $s"
+        for c in $combos; do
+            [ -z "$why" ] || break
+            p=${c%:*} n=${c#*:}
+            rm -f "$T/out.ppm"
+            if ! "$B/dlic-dec" -quiet --lite --cpu="$p" --threads "$n" "$s" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
+                why="decode --lite --cpu=$p --threads $n: $(head -n 1 "$T/err")"
+            else
+                got=$("$HASH" "$T/out.ppm")
+                [ "$got" = "$phash" ] ||
+                    why="decode --lite --cpu=$p --threads $n: pixels $got, want $phash" \
+                        "(a new g_s lite? run 'sh conformance/regen.sh')"
+            fi
+            runs=$((runs + 1))
+        done
+        if [ -z "$why" ]; then
+            pass=$((pass + 1))
+            echo "PASS lite $name"
+        else
+            fail=$((fail + 1))
+            echo "FAIL lite $name: $why"
+        fi
+    done < "$L"
+}
+
 pass=0 fail=0 runs=0
 run_manifest conformance/streams.txt
 run_manifest conformance/context/streams.txt
+run_lite
 
 total=$((pass + fail))
 if [ $total -eq 0 ]; then

@@ -9,7 +9,8 @@
 
 #define DLIC_MODEL_MAX_LAYERS 16
 #define DLIC_NQ 101
-#define DLIC_MODEL_MAX_TRANSFORMS 6     /* g_a, h_a, h_s, g_s, c_ctx, c_ep */
+#define DLIC_MODEL_MAX_TRANSFORMS 7     /* g_a, h_a, h_s, g_s, c_ctx, c_ep,
+                                           g_s lite (SPEC §8.7) */
 
 #define DLIC_MODEL_FLAG_TEST 1u
 #define DLIC_MODEL_FLAG_CONTEXT 2u      /* checkerboard context (SPEC §6.1) */
@@ -39,12 +40,16 @@ typedef struct dlic_table {  /* SPEC §8.4, with cumulative sums */
 } dlic_table;
 
 struct dlic_model {
-    uint64_t id;             /* XXH64 of the file */
+    uint64_t id;             /* XXH64 of the file up to its check (SPEC §8.1) */
+    uint64_t lite_id;        /* XXH64 of the g_s lite extension (SPEC §8.7),
+                                0 without one */
     uint16_t version, flags;
     char name[256];
     uint16_t M, NZ, YMAX;
     dlic_transform t[DLIC_MODEL_MAX_TRANSFORMS];  /* enum dlic_transform
-                                order; c_ctx and c_ep only with a context */
+                                order; c_ctx and c_ep only with a context,
+                                g_s lite only in a file with its extension
+                                (no layers otherwise) */
     dlic_table *zt;          /* [NZ] */
     uint16_t NS;
     uint8_t KS;
@@ -57,10 +62,17 @@ struct dlic_model {
     int is_static;
 };
 
-/* Transforms the model holds: 4, or 6 with a checkerboard context. */
+/* Transforms of the model file's main part: 4, or 6 with a checkerboard
+ * context. g_s lite (index DLIC_G_S_LITE) is not counted. */
 static inline unsigned dlic_model_ntransforms(const struct dlic_model *m)
 {
     return m->flags & DLIC_MODEL_FLAG_CONTEXT ? 6 : 4;
+}
+
+/* Whether the file carries g_s lite (SPEC §8.7). */
+static inline int dlic_model_has_lite(const struct dlic_model *m)
+{
+    return m->t[DLIC_MODEL_MAX_TRANSFORMS - 1].nlayers > 0;
 }
 
 static inline int dlic_model_has_context(const struct dlic_model *m)

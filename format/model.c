@@ -13,6 +13,7 @@
 #define BAD(cond) DLIC_CHECK(cond, DLIC_ERR_BAD_MODEL)
 
 static const uint8_t model_magic[8] = { 'D', 'L', 'I', 'C', 'M', 'D', 'L', 0 };
+static const uint8_t lite_magic[4] = { 'L', 'I', 'T', 'E' };
 
 /* Bounds-checked cursor; an overrun makes every later read fail. */
 typedef struct reader {
@@ -188,13 +189,30 @@ static int check_table(reader *r, size_t *freq_total)
     return DLIC_OK;
 }
 
-static int check_file(struct dlic_model *m, const uint8_t *data, size_t size,
-                      parse_state *ps)
+/* SPEC §8.7: g_s lite, after the main part's check; the shape rules of
+ * g_s (§8.3). */
+static int check_lite(reader *r, struct dlic_model *m, parse_state *ps)
 {
-    /* The check covers everything, so test it first (SPEC §8.1). */
-    BAD(size < sizeof(model_magic) + 4);
-    BAD(XXH32(data, size - 4, 0) != dlic_rd32(data + size - 4));
-    reader r = { data, data + size - 4 };
+    const uint8_t *start = r->p, *h = take(r, sizeof(lite_magic));
+    BAD(!h || memcmp(h, lite_magic, sizeof(lite_magic)));
+    dlic_transform *t = &m->t[DLIC_G_S_LITE];
+    DLIC_TRY(check_transform(r, t, ps->raw[DLIC_G_S_LITE], m->M, -(int)m->YMAX,
+                             m->YMAX, &ps->couts));
+    unsigned stride, shuffle;
+    factors(t, &stride, &shuffle);
+    const dlic_layer *last = &t->layer[t->nlayers - 1];
+    BAD(stride != 1 || shuffle != 16 || out_channels(last) != 3);
+    BAD(last->lo != 0 || last->hi != 255);
+    const size_t n = (size_t)(r->p - start);
+    h = take(r, 4);
+    BAD(!h || XXH32(start, n, 0) != dlic_rd32(h));
+    return DLIC_OK;
+}
+
+static int check_file(struct dlic_model *m, const uint8_t *data, size_t size,
+                      parse_state *ps, size_t *main_size)
+{
+    reader r = { data, data + size };
 
     const uint8_t *h = take(&r, 13);
     BAD(!h || memcmp(h, model_magic, 8));
@@ -245,6 +263,12 @@ static int check_file(struct dlic_model *m, const uint8_t *data, size_t size,
     BAD(!h || *h != DLIC_NQ);
     ps->quality = take(&r, (size_t)12 * DLIC_NQ * m->M);
     BAD(!ps->quality);
+    /* check: the main part ends here (SPEC §8.1); it is tested before the
+     * values below, whose checks cost more. */
+    h = take(&r, 4);
+    BAD(!h);
+    *main_size = (size_t)(r.p - data);
+    BAD(XXH32(data, *main_size - 4, 0) != dlic_rd32(h));
     for (size_t i = 0; i < (size_t)DLIC_NQ * m->M; i++) {
         const uint8_t *q = ps->quality + 12 * i;
         uint32_t gq = dlic_rd32(q), igq = dlic_rd32(q + 4);
@@ -252,7 +276,9 @@ static int check_file(struct dlic_model *m, const uint8_t *data, size_t size,
         BAD(gq < 1 || gq > (1u << 28) || igq < 1 || igq > (1u << 28));
         BAD(lq <= -(1 << 24) || lq >= (1 << 24));
     }
-    BAD(r.p != r.end);          /* nothing between the layout and check */
+    if (r.p != r.end)
+        DLIC_TRY(check_lite(&r, m, ps));
+    BAD(r.p != r.end);          /* nothing may follow (SPEC §8.1, §8.7) */
     return DLIC_OK;
 }
 
@@ -288,7 +314,7 @@ static const uint8_t *fill_table(const uint8_t *p, dlic_table *t, arena *a)
 
 static void fill(struct dlic_model *m, const parse_state *ps, arena *a)
 {
-    for (unsigned t = 0; t < dlic_model_ntransforms(m); t++) {
+    for (unsigned t = 0; t < DLIC_MODEL_MAX_TRANSFORMS; t++) {
         for (unsigned i = 0; i < m->t[t].nlayers; i++) {
             dlic_layer *L = &m->t[t].layer[i];
             const layer_raw *raw = &ps->raw[t][i];
@@ -330,7 +356,7 @@ static int arena_size(const struct dlic_model *m, const parse_state *ps,
                       size_t *total)
 {
     size_t ntab = (size_t)m->NZ + m->NS, nlayers = 0, s = 0, t;
-    for (unsigned i = 0; i < dlic_model_ntransforms(m); i++)
+    for (unsigned i = 0; i < DLIC_MODEL_MAX_TRANSFORMS; i++)
         nlayers += m->t[i].nlayers;
     int bad = dlic_mul_size(ps->couts, 9, &s);
     /* Per table: freq and cdf pieces hold nv+1 and nv+2 items; 16 bytes
@@ -360,7 +386,8 @@ int dlic_model_parse(struct dlic_model *m, const uint8_t *data, size_t size,
         data = blob;
     }
     parse_state *ps = calloc(1, sizeof(*ps));
-    int err = ps ? check_file(m, data, size, ps) : DLIC_ERR_NOMEM;
+    size_t main_size = 0;
+    int err = ps ? check_file(m, data, size, ps, &main_size) : DLIC_ERR_NOMEM;
     size_t total = 0;
     if (!err)
         err = arena_size(m, ps, &total);
@@ -378,7 +405,9 @@ int dlic_model_parse(struct dlic_model *m, const uint8_t *data, size_t size,
     m->alloc = a.base;
     m->blob = blob;
     m->blob_size = size;
-    m->id = XXH64(data, size, 0);
+    m->id = XXH64(data, main_size, 0);     /* SPEC §8.1: g_s lite excluded */
+    if (size > main_size)
+        m->lite_id = XXH64(data + main_size, size - main_size, 0);
     return DLIC_OK;
 }
 

@@ -7,6 +7,11 @@
  * decoded with libdlic. A stream that ends early is decoded at stop_load,
  * which then reports libdlic's error. Gray streams (SPEC §3.1) become RGB
  * pixbufs. Each load has its own context, so the module is thread-safe.
+ *
+ * A caller that asks for at most half the width and half the height (a
+ * thumbnail: gdk-pixbuf-thumbnailer asks for 128 to 1024 pixels) gets the
+ * lite synthesis (SPEC §8.7) when the model has one: about 2.5 times
+ * faster, and its loss of detail is hidden by the downscaling.
  */
 #define GDK_PIXBUF_ENABLE_BACKEND
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -29,6 +34,7 @@ typedef struct {
     gboolean complete;      /* DEND arrived */
     gboolean decoded;       /* the pixbuf was handed out */
     int want_width, want_height;
+    int width, height;      /* the stream's, from HEAD */
 } DlicContext;
 
 static void set_dlic_error(GError **error, int err)
@@ -108,7 +114,14 @@ static gboolean decode(DlicContext *c, GError **error)
     dlic_context *dec = NULL;
     dlic_picture pic;
     memset(&pic, 0, sizeof(pic));
-    int err = dlic_open(&dec, NULL);
+    dlic_settings s;
+    dlic_default_settings(&s);
+    const dlic_model *m = NULL;
+    s.lite = c->want_width > 0 && c->want_height > 0 &&
+             2 * c->want_width <= c->width && 2 * c->want_height <= c->height &&
+             dlic_model_default(&m) == DLIC_OK &&
+             dlic_model_layer_count(m, DLIC_G_S_LITE) > 0;
+    int err = dlic_open(&dec, &s);
     if (err == DLIC_OK)
         err = dlic_decode(dec, c->data->data, c->data->len, &pic);
     dlic_close(&dec);
@@ -166,6 +179,8 @@ static gboolean head_arrived(DlicContext *c, GError **error)
         info.height < 1 || info.height > DLIC_MAX_DIMENSION)
         return TRUE;
     int w = (int)info.width, h = (int)info.height;
+    c->width = w;
+    c->height = h;
     if (c->size_func) {
         c->size_func(&w, &h, c->user_data);
         if (w == 0 || h == 0) {

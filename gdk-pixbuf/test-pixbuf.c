@@ -7,7 +7,10 @@
  *                                          the ICC profile equal to file ICC
  *   test-pixbuf info FILE W H              gdk_pixbuf_get_file_info
  *   test-pixbuf scale FILE W H REF.pnm     gdk_pixbuf_new_from_file_at_scale
- *   test-pixbuf bytes FILE REF.pnm         GdkPixbufLoader fed one byte at a time
+ *   test-pixbuf bytes FILE REF.pnm [LITE.pnm]
+ *                                          GdkPixbufLoader fed one byte at a time;
+ *                                          LITE: what a load at most half as
+ *                                          wide and high decodes (g_s lite)
  *   test-pixbuf sniff FILE REF.pnm         GdkPixbufLoader that finds the type
  *   test-pixbuf threads FILE REF.pnm       loads in 4 threads at once
  *   test-pixbuf fail FILE                  every path fails with a GError
@@ -237,7 +240,7 @@ static int cmd_scale(const char *file, int w, int h, const char *ref)
     return 0;
 }
 
-static int cmd_bytes(const char *file, const char *ref)
+static int cmd_bytes(const char *file, const char *ref, const char *lite_ref)
 {
     gsize size;
     guint8 *d = read_all(file, &size);
@@ -265,9 +268,13 @@ static int cmd_bytes(const char *file, const char *ref)
     pb = feed(l, d, size, 7, &e, &err);
     if (!pb)
         die("%s: %s", file, err->message);
-    GdkPixbuf *scaled = gdk_pixbuf_scale_simple(want, sw, sh, GDK_INTERP_BILINEAR);
+    GdkPixbuf *lite = lite_ref ? read_pnm(lite_ref) : NULL;
+    GdkPixbuf *scaled = gdk_pixbuf_scale_simple(lite ? lite : want, sw, sh,
+                                                GDK_INTERP_BILINEAR);
     same_pixels(pb, scaled, "loader with set_size");
     g_object_unref(scaled);
+    if (lite)
+        g_object_unref(lite);
     g_object_unref(pb);
     g_object_unref(want);
     g_free(d);
@@ -402,8 +409,8 @@ int main(int argc, char **argv)
         return cmd_info(f, atoi(argv[3]), atoi(argv[4]));
     if (!strcmp(c, "scale") && argc == 6)
         return cmd_scale(f, atoi(argv[3]), atoi(argv[4]), argv[5]);
-    if (!strcmp(c, "bytes") && argc == 4)
-        return cmd_bytes(f, argv[3]);
+    if (!strcmp(c, "bytes") && (argc == 4 || argc == 5))
+        return cmd_bytes(f, argv[3], argc == 5 ? argv[4] : NULL);
     if (!strcmp(c, "sniff") && argc == 4)
         return cmd_sniff(f, argv[3]);
     if (!strcmp(c, "threads") && argc == 4)

@@ -1,5 +1,6 @@
 /* Public API surface: versions, errors, settings, models, contexts, and
- * argument checking. Uses only include/dlic/dlic.h. */
+ * argument checking. Uses only include/dlic/dlic.h (and the test model
+ * builder, tests/support/model_builder.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "dlic/dlic.h"
+#include "tests/support/model_builder.h"
 
 static void test_version(void **state)
 {
@@ -130,7 +132,6 @@ static void test_default_model(void **state)
         assert_int_equal(li.cout, 2 * M);
     }
     assert_int_equal(dlic_model_layer(a, DLIC_C_EP, nep, &li), DLIC_ERR_INVALID_ARG);
-    assert_int_equal(dlic_model_layer_count(a, DLIC_C_EP + 1), 0);
     /* g_a layer 0 runs at half resolution: k*k*cin*cout / 4 per pixel. */
     assert_int_equal(dlic_model_layer(a, DLIC_G_A, 0, &li), DLIC_OK);
     assert_true(li.cin == 3);
@@ -141,10 +142,10 @@ static void test_default_model(void **state)
                                       &li), DLIC_OK);
     assert_int_equal(li.cout, M);
 
-    assert_int_equal(dlic_model_layer_count(a, 6), 0);
+    assert_int_equal(dlic_model_layer_count(a, DLIC_G_S_LITE + 1), 0);
     assert_int_equal(dlic_model_layer_count(a, -1), 0);
     assert_int_equal(dlic_model_layer_count(NULL, 0), 0);
-    assert_int_equal(dlic_model_layer(a, 6, 0, &li), DLIC_ERR_INVALID_ARG);
+    assert_int_equal(dlic_model_layer(a, DLIC_G_S_LITE + 1, 0, &li), DLIC_ERR_INVALID_ARG);
     assert_int_equal(dlic_model_layer(a, 0, 0, NULL), DLIC_ERR_INVALID_ARG);
     assert_int_equal(dlic_model_layer(NULL, 0, 0, &li), DLIC_ERR_INVALID_ARG);
 
@@ -240,6 +241,97 @@ static void test_max_pixels(void **state)
     dlic_close(&c);
 }
 
+static double transform_macs(const dlic_model *m, int t)
+{
+    double n = 0;
+    dlic_layer_info li;
+    for (unsigned i = 0; i < dlic_model_layer_count(m, t); i++) {
+        assert_int_equal(dlic_model_layer(m, t, i, &li), DLIC_OK);
+        n += li.macs_per_pixel;
+    }
+    return n;
+}
+
+/* dlic_settings.lite (SPEC §8.7): the default model's g_s lite decodes the
+ * same stream to other pixels of the same size, the same for any thread
+ * count; a model without one refuses it at dlic_open. */
+static void test_lite(void **state)
+{
+    (void)state;
+    const dlic_model *def;
+    assert_int_equal(dlic_model_default(&def), DLIC_OK);
+    const unsigned n = dlic_model_layer_count(def, DLIC_G_S_LITE);
+    assert_true(n >= 1);
+    dlic_layer_info li;
+    assert_int_equal(dlic_model_layer(def, DLIC_G_S_LITE, 0, &li), DLIC_OK);
+    assert_int_equal(li.cin, dlic_model_latent_channels(def));
+    assert_int_equal(dlic_model_layer(def, DLIC_G_S_LITE, n - 1, &li), DLIC_OK);
+    assert_int_equal(li.cout / (li.shuffle * li.shuffle), 3);
+    assert_true(li.lo == 0 && li.hi == 255);
+    /* issue 34's bound: at most 30% of g_s's multiply-adds */
+    assert_true(transform_macs(def, DLIC_G_S_LITE) <= 0.3 * transform_macs(def, DLIC_G_S));
+
+    dlic_settings s;
+    dlic_context *c;
+    dlic_default_settings(&s);
+    assert_int_equal(s.lite, 0);
+    s.lite = 2;
+    assert_int_equal(dlic_open(&c, &s), DLIC_ERR_INVALID_ARG);
+
+    uint8_t *buf;
+    size_t size;
+    dlic_model *plain;
+    assert_int_equal(mb_build(8, 4, 8, 1, &buf, &size), 0);
+    assert_int_equal(dlic_model_load(&plain, buf, size), DLIC_OK);
+    free(buf);
+    assert_int_equal(dlic_model_layer_count(plain, DLIC_G_S_LITE), 0);
+    s.lite = 1;
+    s.model = plain;
+    c = (dlic_context *)1;
+    assert_int_equal(dlic_open(&c, &s), DLIC_ERR_UNSUPPORTED);
+    assert_null(c);
+    dlic_model_free(&plain);
+
+    enum { W = 45, H = 29 };
+    uint8_t *px = malloc(W * H * 3);
+    assert_non_null(px);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W * 3; x++)
+            px[y * W * 3 + x] = (uint8_t)(x * 5 + y * 7 + ((x * y) & 31));
+    dlic_picture in = { .width = W, .height = H, .colour = DLIC_RGB, .stride = W * 3,
+                        .data = px };
+    dlic_default_settings(&s);
+    s.threads = 1;
+    assert_int_equal(dlic_open(&c, &s), DLIC_OK);
+    uint8_t *stream;
+    assert_int_equal(dlic_encode(c, &in, &stream, &size), DLIC_OK);
+    dlic_picture full, lite[2];
+    assert_int_equal(dlic_decode(c, stream, size, &full), DLIC_OK);
+    dlic_close(&c);
+    for (int i = 0; i < 2; i++) {
+        s.lite = 1;
+        s.threads = i ? 3 : 1;
+        assert_int_equal(dlic_open(&c, &s), DLIC_OK);
+        assert_int_equal(dlic_decode(c, stream, size, &lite[i]), DLIC_OK);
+        dlic_close(&c);
+        assert_int_equal(lite[i].width, W);
+        assert_int_equal(lite[i].height, H);
+    }
+    assert_memory_equal(lite[0].data, lite[1].data, (size_t)W * H * 3);
+    double se = 0;
+    for (size_t i = 0; i < (size_t)W * H * 3; i++) {
+        const double d = (double)lite[0].data[i] - full.data[i];
+        se += d * d;
+    }
+    assert_true(se > 0);                             /* another synthesis */
+    assert_true(se / (W * H * 3) < 100.0);           /* of the same latent */
+    dlic_picture_free(&full);
+    dlic_picture_free(&lite[0]);
+    dlic_picture_free(&lite[1]);
+    dlic_free(stream);
+    free(px);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_model_load),
         cmocka_unit_test(test_null_args),
         cmocka_unit_test(test_max_pixels),
+        cmocka_unit_test(test_lite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

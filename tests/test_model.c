@@ -452,6 +452,118 @@ static void test_accumulator_bound(void **state)
     mb_free(&b);
 }
 
+/* XXH32 of the extension (SPEC §8.7) recomputed after an edit. */
+static void fix_lite_check(uint8_t *buf, size_t main_size, size_t size)
+{
+    uint32_t c = XXH32(buf + main_size, size - main_size - 4, 0);
+    for (int i = 0; i < 4; i++)
+        buf[size - 4 + i] = (uint8_t)(c >> (8 * i));
+}
+
+/* SPEC §8.7: g_s lite after the check; the model id covers the main part
+ * only; every damage to the extension is BAD_MODEL, never a crash. */
+static void test_lite(void **state)
+{
+    (void)state;
+    mb_config cfg;
+    small_config(&cfg);
+    mb_model b, other;
+    assert_int_equal(mb_init(&b, &cfg), 0);
+    cfg.seed = 99;
+    assert_int_equal(mb_init(&other, &cfg), 0);
+    uint8_t *plain, *buf;
+    size_t plain_size, size, main_size;
+    assert_int_equal(mb_serialize(&b, &plain, &plain_size), 0);
+    assert_int_equal(mb_serialize_lite(&b, &other, &buf, &size, &main_size), 0);
+    assert_int_equal(main_size, plain_size);
+    assert_memory_equal(buf, plain, plain_size);
+
+    struct dlic_model m0, m;
+    assert_int_equal(dlic_model_parse(&m0, plain, plain_size, 0), DLIC_OK);
+    assert_int_equal(m0.t[DLIC_G_S_LITE].nlayers, 0);
+    assert_false(dlic_model_has_lite(&m0));
+    const uint64_t id = m0.id;
+    for (int copy = 0; copy <= 1; copy++) {
+        assert_int_equal(dlic_model_parse(&m, buf, size, copy), DLIC_OK);
+        assert_true(m.id == m0.id);                 /* the main part only */
+        assert_true(dlic_model_has_lite(&m));
+        const dlic_transform *t = &m.t[DLIC_G_S_LITE];
+        assert_int_equal(t->nlayers, other.nlayers[3]);
+        for (unsigned i = 0; i < t->nlayers; i++) {
+            const mb_layer *E = &other.layer[3][i];
+            assert_int_equal(t->layer[i].cout, E->cout);
+            assert_int_equal(t->layer[i].ilo, i ? other.layer[3][i - 1].lo : -(int)b.YMAX);
+            assert_memory_equal(t->layer[i].w, E->w, (size_t)E->cout * E->k * E->k * E->cin);
+            for (unsigned o = 0; o < E->cout; o++) {
+                assert_int_equal(t->layer[i].bias[o], E->bias[o]);
+                assert_int_equal(t->layer[i].mul[o], E->mul[o]);
+            }
+        }
+        /* the public queries see it as transform DLIC_G_S_LITE */
+        assert_int_equal(dlic_model_layer_count((dlic_model *)&m, DLIC_G_S_LITE),
+                         other.nlayers[3]);
+        assert_int_equal(dlic_model_layer_count((dlic_model *)&m0, DLIC_G_S_LITE), 0);
+        dlic_model_release(&m);
+    }
+    dlic_model_release(&m0);
+
+    /* every prefix inside the extension, and one byte more */
+    uint8_t *mod = malloc(size + 1);
+    assert_non_null(mod);
+    for (size_t n = main_size + 1; n < size; n++) {
+        memcpy(mod, buf, n);
+        assert_int_equal(dlic_model_parse(&m, mod, n, 0), DLIC_ERR_BAD_MODEL);
+        if (n >= main_size + 8) {
+            fix_lite_check(mod, main_size, n);
+            assert_int_equal(dlic_model_parse(&m, mod, n, 0), DLIC_ERR_BAD_MODEL);
+        }
+    }
+    memcpy(mod, buf, size);
+    mod[size] = 0;
+    assert_int_equal(dlic_model_parse(&m, mod, size + 1, 0), DLIC_ERR_BAD_MODEL);
+    /* byte flips: a stale lite_check always fails; fixed, clean results */
+    unsigned accepted = 0, rejected = 0;
+    for (size_t i = main_size; i < size - 4; i++) {
+        memcpy(mod, buf, size);
+        mod[i] ^= 0x41;
+        assert_int_equal(dlic_model_parse(&m, mod, size, 0), DLIC_ERR_BAD_MODEL);
+        fix_lite_check(mod, main_size, size);
+        int err = dlic_model_parse(&m, mod, size, 0);
+        if (err == DLIC_OK) {
+            accepted++;
+            assert_true(m.id == id);
+            dlic_model_release(&m);
+        } else {
+            assert_int_equal(err, DLIC_ERR_BAD_MODEL);
+            rejected++;
+        }
+    }
+    assert_true(accepted > 0 && rejected > 0);     /* the magic is rejected */
+    free(mod);
+    free(buf);
+
+    /* g_s's shape rules hold for g_s lite (SPEC §8.3) */
+    mb_layer *last = &other.layer[3][other.nlayers[3] - 1];
+    last->hi = 254;
+    assert_int_equal(mb_serialize_lite(&b, &other, &buf, &size, &main_size), 0);
+    assert_int_equal(dlic_model_parse(&m, buf, size, 0), DLIC_ERR_BAD_MODEL);
+    free(buf);
+    last->hi = 255;
+    other.layer[3][0].cin = 1;
+    assert_int_equal(mb_serialize_lite(&b, &other, &buf, &size, &main_size), 0);
+    assert_int_equal(dlic_model_parse(&m, buf, size, 0), DLIC_ERR_BAD_MODEL);
+    free(buf);
+    other.layer[3][0].cin = b.M;
+    other.nlayers[3] = 3;                           /* shuffle product 8 */
+    assert_int_equal(mb_serialize_lite(&b, &other, &buf, &size, &main_size), 0);
+    assert_int_equal(dlic_model_parse(&m, buf, size, 0), DLIC_ERR_BAD_MODEL);
+    free(buf);
+    other.nlayers[3] = 4;
+    free(plain);
+    mb_free(&b);
+    mb_free(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_field_checks),
         cmocka_unit_test(test_raw_bytes),
         cmocka_unit_test(test_accumulator_bound),
+        cmocka_unit_test(test_lite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ static void help(void)
            "\n"
            "Codecs (hevc = bpg when bpgenc is on PATH, else heif):\n", PROG);
     for (size_t i = 0; i < n; i++)
-        printf("  %-8s %-34s q %s\n", c[i].id, c[i].label, c[i].qualities);
+        printf("  %-9s %-34s q %s\n", c[i].id, c[i].label, c[i].qualities);
     printf("External codecs missing from PATH are skipped with a note.\n");
 }
 
@@ -173,17 +173,19 @@ static int select_codecs(const bench_opts *o, const dlic_model *model,
         bench_entry *e = &out[n];
         memset(e, 0, sizeof(*e));
         e->codec = c;
+        const int is_dlic = !strncmp(c->id, "dlic", 4);
         if (c->probe(c, model, e->version)) {
-            fprintf(stderr, "%s: note: skipping %s (%s): its encoder or decoder "
-                    "is not on PATH\n", PROG, c->id, c->label);
+            fprintf(stderr, "%s: note: skipping %s (%s): %s\n", PROG, c->id, c->label,
+                    is_dlic ? "the model has no lite transform (g_s lite)"
+                            : "its encoder or decoder is not on PATH");
             continue;
         }
         /* other efforts and refined streams are other points: cached apart */
-        if (!strcmp(c->id, "dlic") && o->effort != DLIC_EFFORT_DEFAULT) {
+        if (is_dlic && o->effort != DLIC_EFFORT_DEFAULT) {
             const size_t l = strlen(e->version);
             snprintf(e->version + l, sizeof(e->version) - l, " effort %d", o->effort);
         }
-        if (!strcmp(c->id, "dlic") && o->refine) {
+        if (is_dlic && o->refine) {
             const size_t l = strlen(e->version);
             snprintf(e->version + l, sizeof(e->version) - l, " refine %d", o->refine);
         }

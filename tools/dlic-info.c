@@ -9,8 +9,8 @@
 
 static const char *const PROG = "dlic-info";
 
-static const char *const TRANSFORM_NAMES[6] = { "g_a", "h_a", "h_s", "g_s",
-                                                "c_ctx", "c_ep" };
+static const char *const TRANSFORM_NAMES[7] = { "g_a", "h_a", "h_s", "g_s",
+                                                "c_ctx", "c_ep", "g_s lite" };
 
 static void help(void)
 {
@@ -48,7 +48,7 @@ static int load_model(const char *path, dlic_model **loaded, const dlic_model **
 static int describe_model(const dlic_model *m)
 {
     const dlic_model *def = NULL;
-    double total[6] = { 0 };
+    double total[7] = { 0 };
 
     printf("Model:       %s\n", dlic_model_name(m));
     printf("Model id:    %016llx", (unsigned long long)dlic_model_id(m));
@@ -57,11 +57,14 @@ static int describe_model(const dlic_model *m)
         printf(" (the embedded default model)");
     printf("\n");
     printf("Test model:  %s\n", dlic_model_is_test(m) ? "yes (not trained)" : "no");
+    if (dlic_model_lite_id(m))
+        printf("Lite id:     %016llx (g_s lite, SPEC 8.7)\n",
+               (unsigned long long)dlic_model_lite_id(m));
     printf("M:           %u\n", dlic_model_latent_channels(m));
     printf("NZ:          %u\n", dlic_model_hyper_channels(m));
-    for (int t = 0; t < 6; t++) {
+    for (int t = 0; t <= DLIC_G_S_LITE; t++) {
         unsigned n = dlic_model_layer_count(m, t);
-        if (!n && t >= DLIC_C_CTX)      /* no checkerboard context */
+        if (!n && t >= DLIC_C_CTX)      /* no checkerboard context, no lite */
             continue;
         printf("\n%s: %u layer%s\n", TRANSFORM_NAMES[t], n, n == 1 ? "" : "s");
         printf("  %2s %5s %5s %2s %6s %7s %16s %14s\n", "#", "cin", "cout", "k",
@@ -88,11 +91,20 @@ static int describe_model(const dlic_model *m)
                total[DLIC_G_A] + total[DLIC_H_A] + total[DLIC_H_S] + ctx);
         printf("Decoder MAC/pixel (h_s + c_ctx + c_ep + g_s): %.2f\n",
                total[DLIC_H_S] + ctx + total[DLIC_G_S]);
+        if (total[DLIC_G_S_LITE] > 0)
+            printf("Lite decoder MAC/pixel (h_s + c_ctx + c_ep + g_s lite): %.2f "
+                   "(g_s lite %.1f%% of g_s)\n",
+                   total[DLIC_H_S] + ctx + total[DLIC_G_S_LITE],
+                   100.0 * total[DLIC_G_S_LITE] / total[DLIC_G_S]);
     } else {
         printf("\nEncoder MAC/pixel (g_a + h_a + h_s): %.2f\n",
                total[DLIC_G_A] + total[DLIC_H_A] + total[DLIC_H_S]);
         printf("Decoder MAC/pixel (h_s + g_s):       %.2f\n",
                total[DLIC_H_S] + total[DLIC_G_S]);
+        if (total[DLIC_G_S_LITE] > 0)
+            printf("Lite decoder MAC/pixel (h_s + g_s lite): %.2f (g_s lite "
+                   "%.1f%% of g_s)\n", total[DLIC_H_S] + total[DLIC_G_S_LITE],
+                   100.0 * total[DLIC_G_S_LITE] / total[DLIC_G_S]);
     }
     return 0;
 }

@@ -159,11 +159,18 @@ NQ = 101
 TRANSFORMS = ("g_a", "h_a", "h_s", "g_s")
 CONTEXT = ("c_ctx", "c_ep")            # flags bit 1: checkerboard context
 FLAG_TEST, FLAG_CONTEXT = 1, 2
+LITE = "g_s_lite"                      # SPEC §8.7, after the check
+LITE_MAGIC = b"LITE"
 
 
 def transforms_of(m):
-    """The transforms a model file holds, in file order (SPEC §8.1)."""
+    """The transforms of a model file's main part, in file order (SPEC
+    §8.1); g_s lite (m.t[LITE], §8.7) is not one of them."""
     return TRANSFORMS + (CONTEXT if m.flags & FLAG_CONTEXT else ())
+
+
+def has_lite(m):
+    return LITE in m.t
 
 
 @dataclass
@@ -249,17 +256,19 @@ def write_layer(L):
                      np.asarray(L.SH, np.int64).astype("u1").tobytes()])
 
 
+def _write_transform(layers):
+    return struct.pack("<B", len(layers)) + b"".join(write_layer(L) for L in layers)
+
+
 def write_model(m):
-    """Serialize a Model (SPEC §8.1); returns bytes (check appended)."""
+    """Serialize a Model (SPEC §8.1); returns bytes (check appended), then
+    g_s lite with its own check when m has one (§8.7)."""
     name = m.name.encode("ascii")
     out = [MAGIC, struct.pack("<HH", m.version, m.flags),
            struct.pack("<B", len(name)), name,
            struct.pack("<HHH", m.M, m.NZ, m.YMAX)]
     for tn in transforms_of(m):
-        layers = m.t[tn]
-        out.append(struct.pack("<B", len(layers)))
-        for L in layers:
-            out.append(write_layer(L))
+        out.append(_write_transform(m.t[tn]))
     for t in m.zt:
         out.append(_table_bytes(t))
     out.append(struct.pack("<HB", m.NS, m.KS))
@@ -270,7 +279,11 @@ def write_model(m):
     rec["g"], rec["ig"], rec["l"] = m.GQ, m.IGQ, m.LQ
     out.append(rec.tobytes())
     body = b"".join(out)
-    return body + struct.pack("<I", xxh32(body))
+    data = body + struct.pack("<I", xxh32(body))
+    if has_lite(m):
+        ext = LITE_MAGIC + _write_transform(m.t[LITE])
+        data += ext + struct.pack("<I", xxh32(ext))
+    return data
 
 
 class _Reader:
@@ -302,6 +315,28 @@ def _read_table(r):
     return Table(lo, f)
 
 
+def _read_transform(r, tn):
+    """One transform (SPEC §8.2)."""
+    (nl,) = r.unpack("<B")
+    if not 1 <= nl <= 16:
+        fail("BAD_MODEL", f"{tn}: {nl} layers")
+    layers = []
+    for _ in range(nl):
+        cin, cout, k, s, shuf, res, lo, hi = r.unpack("<HHBBBBhh")
+        if (cin < 1 or cout < 1 or k not in (1, 3, 5) or s not in (1, 2)
+                or shuf not in (1, 2) or (shuf == 2 and cout % 4)
+                or res != 0 or lo > hi):
+            fail("BAD_MODEL", f"{tn}: bad layer header")
+        W = r.array("i1", cout * k * k * cin).reshape(cout, k, k, cin)
+        B = r.array("<i4", cout)
+        MUL = r.array("<u4", cout)
+        SH = r.array("u1", cout)
+        if MUL.max() > 2**31 - 1 or SH.max() > 62:
+            fail("BAD_MODEL", f"{tn}: MUL or SH out of range")
+        layers.append(Layer(cin, cout, k, s, shuf, lo, hi, W, B, MUL, SH))
+    return layers
+
+
 def parse_model(data):
     """Parse a model file and apply every check of SPEC §8.6."""
     data = bytes(data)
@@ -322,24 +357,7 @@ def parse_model(data):
         fail("BAD_MODEL", f"M={M} NZ={NZ} YMAX={YMAX}")
     t = {}
     for tn in TRANSFORMS + (CONTEXT if flags & FLAG_CONTEXT else ()):
-        (nl,) = r.unpack("<B")
-        if not 1 <= nl <= 16:
-            fail("BAD_MODEL", f"{tn}: {nl} layers")
-        layers = []
-        for _ in range(nl):
-            cin, cout, k, s, shuf, res, lo, hi = r.unpack("<HHBBBBhh")
-            if (cin < 1 or cout < 1 or k not in (1, 3, 5) or s not in (1, 2)
-                    or shuf not in (1, 2) or (shuf == 2 and cout % 4)
-                    or res != 0 or lo > hi):
-                fail("BAD_MODEL", f"{tn}: bad layer header")
-            W = r.array("i1", cout * k * k * cin).reshape(cout, k, k, cin)
-            B = r.array("<i4", cout)
-            MUL = r.array("<u4", cout)
-            SH = r.array("u1", cout)
-            if MUL.max() > 2**31 - 1 or SH.max() > 62:
-                fail("BAD_MODEL", f"{tn}: MUL or SH out of range")
-            layers.append(Layer(cin, cout, k, s, shuf, lo, hi, W, B, MUL, SH))
-        t[tn] = layers
+        t[tn] = _read_transform(r, tn)
     zt = [_read_table(r) for _ in range(NZ)]
     NS, KS = r.unpack("<HB")
     if not 1 <= NS <= 256 or KS > 15:
@@ -360,12 +378,21 @@ def parse_model(data):
         fail("BAD_MODEL", "|LQ| >= 2^24")
     body_end = r.p
     (check,) = r.unpack("<I")
-    if r.p != len(data):
-        fail("BAD_MODEL", "bytes after check")
     if check != xxh32(data[:body_end]):
         fail("BAD_MODEL", "check mismatch")
+    main_end = r.p
+    if r.p != len(data):                 # SPEC §8.7
+        if r.take(4) != LITE_MAGIC:
+            fail("BAD_MODEL", "bytes after check")
+        t[LITE] = _read_transform(r, LITE)
+        (lcheck,) = r.unpack("<I")
+        if lcheck != xxh32(data[main_end:r.p - 4]):
+            fail("BAD_MODEL", "g_s lite check mismatch")
+        if r.p != len(data):
+            fail("BAD_MODEL", "bytes after g_s lite")
     m = Model(name.decode("ascii"), flags, M, NZ, YMAX, t, zt, NS, KS, gt,
-              GQ, IGQ, LQ, version=version, id=xxh64(data), size=len(data))
+              GQ, IGQ, LQ, version=version, id=xxh64(data[:main_end]),
+              size=len(data))
     check_model(m)
     return m
 
@@ -381,12 +408,13 @@ def check_model(m):
         hs = m.t["h_s"]
         if len(hs) < 2 or hs[-1].shuffle != 1:
             bad("h_s of a context model: at least 2 layers, the last without shuffle")
-    for tn in transforms_of(m):
+    for tn in transforms_of(m) + ((LITE,) if has_lite(m) else ()):
         layers = m.t[tn]
         first, last = layers[0], layers[-1]
         strides = math.prod(L.stride for L in layers)
         shuffles = math.prod(L.shuffle for L in layers)
-        want_cin = {"g_a": 3, "h_a": m.M, "h_s": m.NZ, "g_s": m.M, "c_ctx": m.M,
+        want_cin = {"g_a": 3, "h_a": m.M, "h_s": m.NZ, "g_s": m.M, LITE: m.M,
+                    "c_ctx": m.M,
                     "c_ep": (m.t["h_s"][-1].cin + m.t["c_ctx"][-1].cout
                              if ctx else 0)}[tn]
         if first.cin != want_cin:
@@ -404,10 +432,10 @@ def check_model(m):
         if tn == "h_s" and (last.cout_after != 2 * m.M or strides != 1
                             or shuffles != 4):
             bad("h_s shape")
-        if tn == "g_s" and (last.cout_after != 3 or last.lo != 0
+        if tn in ("g_s", LITE) and (last.cout_after != 3 or last.lo != 0
                             or last.hi != 255 or strides != 1
                             or shuffles != 16):
-            bad("g_s shape")
+            bad(f"{tn} shape")
         if tn in CONTEXT and (strides != 1 or shuffles != 1):
             bad(f"{tn}: strides and shuffles must be 1")
         if tn == "c_ep" and last.cout != 2 * m.M:

@@ -24,7 +24,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from intnet import (SIGNATURE, DlicError, RangeDecoder, anchors,  # noqa: E402
+from intnet import (LITE, SIGNATURE, DlicError, RangeDecoder, anchors,  # noqa: E402
                     context_lag, context_params, dequantize_latent,
                     entropy_params, fail,
                     hyper_params, latent_order, padded_size, parse_model,
@@ -155,13 +155,16 @@ def decode_latent(data, m):
     return Z, S, dequantize_latent(m, S, MU, q), hd
 
 
-def decode(data, m):
-    """Stream bytes -> (H x W x 3 uint8 RGB, head dict)."""
+def decode(data, m, lite=False):
+    """Stream bytes -> (H x W x 3 uint8 RGB, head dict); lite: synthesis
+    by g_s lite (§8.7) instead of g_s."""
+    if lite and LITE not in m.t:
+        fail("UNSUPPORTED", "the model has no g_s lite (SPEC §8.7)")
     _, _, YH, hd = decode_latent(data, m)
     w, h = hd["width"], hd["height"]
 
     # §5.3, §3.3, §3.1: synthesis, crop, gray
-    X = run_transform(m, "g_s", YH)[:h, :w]
+    X = run_transform(m, LITE if lite else "g_s", YH)[:h, :w]
     if hd["colour"] == 1:
         g = (X[..., 0] + 2 * X[..., 1] + X[..., 2] + 2) >> 2
         X = np.repeat(g[..., None], 3, axis=2)
@@ -185,13 +188,15 @@ def main():
     ap.add_argument("input")
     ap.add_argument("-o", "--output")
     ap.add_argument("--model", "--weights", default=DEFAULT_MODEL)
+    ap.add_argument("--lite", action="store_true",
+                    help="synthesise with the model's g_s lite (SPEC §8.7)")
     a = ap.parse_args()
     try:
         with open(a.model, "rb") as f:
             m = parse_model(f.read())
         with open(a.input, "rb") as f:
             data = f.read()
-        rgb, hd = decode(data, m)
+        rgb, hd = decode(data, m, a.lite)
     except DlicError as e:
         print(f"refdec: {e}", file=sys.stderr)
         return 1

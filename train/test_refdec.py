@@ -134,6 +134,31 @@ def main():
             check(False, f"{what}: accepted")
         except intnet.DlicError as e:
             check(e.name == "BAD_MODEL", f"{what}: {e.name}")
+    # g_s lite (§8.7): m's g_s appended as the extension keeps the model
+    # id; the lite decode of a stream then equals the full one; damage
+    # to the extension is BAD_MODEL; a model without one refuses --lite
+    m2 = intnet.parse_model(raw)
+    m2.t[intnet.LITE] = m2.t["g_s"]
+    ext = intnet.write_model(m2)
+    ml = intnet.parse_model(ext)
+    check(ml.id == m.id and len(ext) > len(raw) and ext[:len(raw)] == raw,
+          "g_s lite: same model id, main part unchanged")
+    check(np.array_equal(refdec.decode(good, ml, lite=True)[0],
+                         refdec.decode(good, ml)[0]), "g_s lite = g_s decodes alike")
+    for what, bad in (("lite truncated", ext[:-1]), ("byte after lite", ext + b"\0"),
+                      ("lite flipped", ext[:len(raw) + 40] + bytes([ext[len(raw) + 40] ^ 4])
+                       + ext[len(raw) + 41:]),
+                      ("lite magic", raw + b"LITF" + ext[len(raw) + 4:])):
+        try:
+            intnet.parse_model(bad)
+            check(False, f"{what}: accepted")
+        except intnet.DlicError as e:
+            check(e.name == "BAD_MODEL", f"{what}: {e.name}")
+    try:
+        refdec.decode(good, m, lite=True)
+        check(False, "--lite without g_s lite: decoded")
+    except intnet.DlicError as e:
+        check(e.name == "UNSUPPORTED", f"--lite without g_s lite: {e.name}")
     L = m.t["h_s"][0]
     L.B = L.B.copy()
     L.B[0] = 2**31 - 1                       # breaks the accumulator bound

@@ -16,10 +16,17 @@ typedef struct shapes {
     size_t hp, wp, zh, zw, yh, yw;
 } shapes;
 
+/* The synthesis transform p asks for: g_s, or g_s lite (SPEC §8.7). */
+static const dlic_transform *synthesis(const dlic_dec_params *p)
+{
+    return &p->model->t[p->lite ? DLIC_G_S_LITE : DLIC_G_S];
+}
+
 static int plan(const dlic_nn_exec *x, const dlic_dec_params *p, const dlic_header *h,
                 shapes *s)
 {
     const struct dlic_model *m = p->model;
+    const dlic_transform *gs = synthesis(p);
     size_t ph, pw, pc, gh, gw, gc, rows, wc, wd, kc, kd;
     s->hp = dlic_padded_side(h->height);
     s->wp = dlic_padded_side(h->width);
@@ -27,7 +34,7 @@ static int plan(const dlic_nn_exec *x, const dlic_dec_params *p, const dlic_head
     s->yh = s->hp / DLIC_LATENT_STRIDE, s->yw = s->wp / DLIC_LATENT_STRIDE;
     /* Shapes; a stream's memory is dlic_transform_memory()'s below. */
     DLIC_TRY(dlic_transform_shape(&m->t[DLIC_H_S], s->zh, s->zw, &ph, &pw, &pc, &rows));
-    DLIC_TRY(dlic_transform_shape(&m->t[DLIC_G_S], s->yh, s->yw, &gh, &gw, &gc, &rows));
+    DLIC_TRY(dlic_transform_shape(gs, s->yh, s->yw, &gh, &gw, &gc, &rows));
     /* Guaranteed by the loader (SPEC §8.3). */
     DLIC_CHECK(ph != s->yh || pw != s->yw || pc != 2u * m->M ||
                gh != s->hp || gw != s->wp || gc != 3, DLIC_ERR_BAD_MODEL);
@@ -39,7 +46,7 @@ static int plan(const dlic_nn_exec *x, const dlic_dec_params *p, const dlic_head
         DLIC_TRY(dlic_cbdec_memory(x, m, s->zh, s->zw, &wc));
     else
         DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_H_S], s->zh, s->zw, &wc, &kc));
-    DLIC_TRY(dlic_transform_memory(x, &m->t[DLIC_G_S], s->yh, s->yw, &wd, &kd));
+    DLIC_TRY(dlic_transform_memory(x, gs, s->yh, s->yw, &wd, &kd));
     DLIC_TRY(dlic_tensor_bytes(s->zh, s->zw, m->NZ, &zb));
     DLIC_TRY(dlic_tensor_bytes(h->height, h->width, 3, &ob));
     ob /= 2;   /* 8-bit output */
@@ -174,8 +181,10 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
                   const uint8_t *data, size_t size, dlic_picture *pic)
 {
     const struct dlic_model *m = p->model;
+    const dlic_transform *gs = synthesis(p);
     dlic_container c;
     shapes s;
+    DLIC_CHECK(!gs->nlayers, DLIC_ERR_UNSUPPORTED);
     DLIC_TRY(dlic_container_parse(data, size, &c, NULL));
     const dlic_header *h = &c.head;
     DLIC_CHECK(h->model_id != m->id, DLIC_ERR_MODEL_MISMATCH);
@@ -184,7 +193,7 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     DLIC_TRY(plan(x, p, h, &s));
 
     x->done = 0;
-    x->total = m->t[DLIC_H_S].nlayers + m->t[DLIC_G_S].nlayers + 2;
+    x->total = m->t[DLIC_H_S].nlayers + gs->nlayers + 2;
     if (dlic_model_has_context(m))
         x->total += m->t[DLIC_C_CTX].nlayers + m->t[DLIC_C_EP].nlayers;
     if (x->progress)
@@ -214,7 +223,7 @@ static int decode(dlic_nn_exec *x, const dlic_dec_params *p,
     if (!r && !(pic->data = malloc(bytes)))
         r = DLIC_ERR_NOMEM;
     if (!r)
-        r = dlic_transform_stream(x, &m->t[DLIC_G_S], s.yh, s.yw,
+        r = dlic_transform_stream(x, gs, s.yh, s.yw,
                                   cb ? dlic_cbdec_get_yh : get_yh, cb ? (void *)cb : &yd,
                                   store_pixels, pic);
     dlic_cbdec_close(&cb);

@@ -14,6 +14,7 @@ typedef struct dlic_dec_params {
     const struct dlic_model *model;
     uint64_t max_pixels;        /* 0: no limit */
     uint64_t max_memory;        /* 0: no limit */
+    int lite;                   /* synthesise with g_s lite (SPEC §8.7) */
 } dlic_dec_params;
 
 /* Decode a stream into *pic (pixels and metadata malloc'd, owned by pic).

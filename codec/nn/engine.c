@@ -117,7 +117,7 @@ static void **cache_slot(dlic_nn_engine *e, const dlic_layer *l)
 {
     if (!e || !e->model)
         return NULL;
-    for (unsigned t = 0; t < dlic_model_ntransforms(e->model); t++)
+    for (unsigned t = 0; t < DLIC_MODEL_MAX_TRANSFORMS; t++)
         for (unsigned i = 0; i < e->model->t[t].nlayers; i++)
             if (e->model->t[t].layer[i].w == l->w)
                 return &e->packed[t][i];

@@ -75,13 +75,17 @@ DLIC_API int dlic_model_load(dlic_model **model, const uint8_t *data, size_t siz
 DLIC_API void dlic_model_free(dlic_model **model);
 
 DLIC_API uint64_t dlic_model_id(const dlic_model *model);       /* SPEC §8 */
+/* XXH64 of the model file's g_s lite extension (SPEC §8.7), which the
+ * model id leaves out; 0 when the file has none. */
+DLIC_API uint64_t dlic_model_lite_id(const dlic_model *model);
 DLIC_API const char *dlic_model_name(const dlic_model *model);
 DLIC_API int dlic_model_is_test(const dlic_model *model);        /* flags bit 0 */
 
-/* c_ctx and c_ep: the checkerboard context (SPEC §6.1); a model without
- * one has no layers in them. */
+/* c_ctx and c_ep: the checkerboard context (SPEC §6.1); g_s lite: the
+ * optional smaller synthesis transform (SPEC §8.7, dlic_settings.lite). A
+ * model without them has no layers in them (dlic_model_layer_count 0). */
 enum dlic_transform { DLIC_G_A = 0, DLIC_H_A = 1, DLIC_H_S = 2, DLIC_G_S = 3,
-                      DLIC_C_CTX = 4, DLIC_C_EP = 5 };
+                      DLIC_C_CTX = 4, DLIC_C_EP = 5, DLIC_G_S_LITE = 6 };
 
 typedef struct dlic_layer_info {
     unsigned cin, cout, k, stride, shuffle;
@@ -138,6 +142,13 @@ typedef struct dlic_settings {
      * synthesis); NULL for none. Gets progress_opaque. */
     void (*search_progress)(void *opaque, int iteration, int iterations, double bpp,
                             double psnr);
+    int lite;                   /* decoder: 0 (default) synthesises with
+                                   g_s; 1 with the model's g_s lite (SPEC
+                                   §8.7), about a quarter of g_s's work,
+                                   somewhat lower quality, the same
+                                   streams; dlic_open() fails with
+                                   DLIC_ERR_UNSUPPORTED when the model has
+                                   none */
 } dlic_settings;
 
 #define DLIC_EFFORT_DEFAULT 5

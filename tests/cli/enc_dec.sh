@@ -146,6 +146,23 @@ cmp -s "$T/def.png" "$T/small.png" && fail "--png-small wrote the same file"
     fail "re-encode the decoded PNG and PPM"
 same "$T/s1.dlic" "$T/s2.dlic" "--png-small pixels"
 [ "$(png_info "$T/def.png")" = "72 40 8 2" ] || fail "embedded model: $(png_info "$T/def.png")"
+# --lite: the embedded model's g_s lite (SPEC §8.7) decodes the same stream
+# to other pixels of the same size, identically with 1 and 3 threads; a
+# model without one is a one-line error and no output
+"$DEC" --lite --ppm "$T/def.dlic" -o "$T/lite1.ppm" --threads 1 2>"$T/err" || fail "decode --lite"
+"$DEC" --lite --ppm "$T/def.dlic" -o "$T/lite3.ppm" --threads 3 2>"$T/err" || fail "decode --lite, 3 threads"
+same "$T/lite1.ppm" "$T/lite3.ppm" "--lite with 1 and 3 threads"
+cmp -s "$T/lite1.ppm" "$T/def.ppm" && fail "--lite decoded the full synthesis's pixels"
+[ "$(pnm_size "$T/lite1.ppm")" = "$(pnm_size "$T/def.ppm")" ] || fail "--lite changed the size"
+"$DEC" -v --lite "$T/def.dlic" -o "$T/lite.png" 2>"$T/err" || fail "decode --lite -v"
+grep -q 'lite synthesis' "$T/err" || fail "-v does not say --lite: $(cat "$T/err")"
+if [ -n "$MW" ]; then
+    "$ENC" -quiet $MW "$D/rgb.png" -o "$T/tm.dlic" 2>"$T/err" || fail "encode with the test model"
+    "$DEC" $MW --lite "$T/tm.dlic" -o "$T/tm-lite.png" 2>"$T/err" && fail "--lite with a model without g_s lite"
+    [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q 'no lite transform' "$T/err" ||
+        fail "--lite without g_s lite: $(cat "$T/err")"
+    [ -e "$T/tm-lite.png" ] && fail "--lite without g_s lite left an output file"
+fi
 # --no-rdo: nearest rounding of the latent (codec/enc/rdoq.h), another valid
 # stream; the default only leaves a value's nearest integer for a cheaper one
 "$ENC" -quiet --no-rdo "$D/rgb.png" -o "$T/near.dlic" 2>"$T/err" || fail "encode --no-rdo"

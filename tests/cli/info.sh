@@ -77,13 +77,17 @@ awk '/^[a-z_]+: [0-9]+ layers?$/ { g = $1 == "g_s:" } g && /^ +[0-9]+ / { last =
      END { print last }' "$T/out" |
     grep -q '\[0, 255\]' || fail "last g_s layer range is not [0, 255]"
 # The encoder and decoder totals from the per-transform totals, in the
-# order g_a, h_a, h_s, g_s and, with a context (SPEC §6.1), c_ctx, c_ep.
+# order g_a, h_a, h_s, g_s, with a context (SPEC §6.1) c_ctx, c_ep, and
+# with g_s lite (SPEC §8.7) its total and the lite decoder's.
 check_totals() {
-    awk '/total MAC\/pixel/ { t[n++] = $3 }
+    awk '/total MAC\/pixel/ { t[n++] = $3 } /^g_s lite:/ { lite = 1 }
          /^Encoder/ { e = $NF } /^Decoder/ { d = $NF }
-         END { c = n == 6 ? t[4] + t[5] : 0
+         /^Lite decoder/ { l = $0; sub(/.*\): /, "", l); sub(/ .*/, "", l) }
+         END { k = n - lite; c = k == 6 ? t[4] + t[5] : 0
                de = t[0] + t[1] + t[2] + c - e; dd = t[2] + t[3] + c - d
-               exit !((n == 4 || n == 6) && de < 0.02 && de > -0.02 && dd < 0.02 && dd > -0.02) }' \
+               dl = lite ? t[2] + c + t[n - 1] - l : 0
+               exit !((k == 4 || k == 6) && de < 0.02 && de > -0.02 && dd < 0.02 && dd > -0.02 &&
+                      dl < 0.02 && dl > -0.02) }' \
         "$1" || fail "MAC totals do not add up ($2)"
 }
 check_totals "$T/out" "embedded model"

@@ -316,6 +316,29 @@ static inline void mb_put_table(mb_writer *w, const mb_table *t)
         mb_putn(w, t->f[j], 2);
 }
 
+/* Transform t of m (SPEC §8.2). */
+static inline void mb_put_transform(mb_writer *w, const mb_model *m, int t)
+{
+    mb_putn(w, m->nlayers[t], 1);
+    for (unsigned i = 0; i < m->nlayers[t]; i++) {
+        const mb_layer *L = &m->layer[t][i];
+        mb_putn(w, L->cin, 2);
+        mb_putn(w, L->cout, 2);
+        mb_putn(w, L->k, 1);
+        mb_putn(w, L->stride, 1);
+        mb_putn(w, L->shuffle, 1);
+        mb_putn(w, 0, 1);
+        mb_putn(w, (uint16_t)L->lo, 2);
+        mb_putn(w, (uint16_t)L->hi, 2);
+        mb_put(w, L->w, (size_t)L->cout * L->k * L->k * L->cin);
+        for (unsigned o = 0; o < L->cout; o++)
+            mb_putn(w, (uint32_t)L->bias[o], 4);
+        for (unsigned o = 0; o < L->cout; o++)
+            mb_putn(w, L->mul[o], 4);
+        mb_put(w, L->shift, L->cout);
+    }
+}
+
 static inline void mb_write(const mb_model *m, mb_writer *w)
 {
     mb_put(w, "DLICMDL", 8);
@@ -327,26 +350,8 @@ static inline void mb_write(const mb_model *m, mb_writer *w)
     mb_putn(w, m->M, 2);
     mb_putn(w, m->NZ, 2);
     mb_putn(w, m->YMAX, 2);
-    for (int t = 0; t < (m->flags & 2 ? 6 : 4); t++) {
-        mb_putn(w, m->nlayers[t], 1);
-        for (unsigned i = 0; i < m->nlayers[t]; i++) {
-            const mb_layer *L = &m->layer[t][i];
-            mb_putn(w, L->cin, 2);
-            mb_putn(w, L->cout, 2);
-            mb_putn(w, L->k, 1);
-            mb_putn(w, L->stride, 1);
-            mb_putn(w, L->shuffle, 1);
-            mb_putn(w, 0, 1);
-            mb_putn(w, (uint16_t)L->lo, 2);
-            mb_putn(w, (uint16_t)L->hi, 2);
-            mb_put(w, L->w, (size_t)L->cout * L->k * L->k * L->cin);
-            for (unsigned o = 0; o < L->cout; o++)
-                mb_putn(w, (uint32_t)L->bias[o], 4);
-            for (unsigned o = 0; o < L->cout; o++)
-                mb_putn(w, L->mul[o], 4);
-            mb_put(w, L->shift, L->cout);
-        }
-    }
+    for (int t = 0; t < (m->flags & 2 ? 6 : 4); t++)
+        mb_put_transform(w, m, t);
     for (unsigned c = 0; c < m->NZ; c++)
         mb_put_table(w, &m->zt[c]);
     mb_putn(w, m->NS, 2);
@@ -376,6 +381,33 @@ static inline int mb_serialize(const mb_model *m, uint8_t **out, size_t *size)
     mb_putn(&w, XXH32(w.p, w.n, 0), 4);
     *out = w.p;
     *size = w.n;
+    return 0;
+}
+
+/* m's file followed by the g_s lite extension (SPEC §8.7) holding the g_s
+ * of lite (which may be m); *main_size: the bytes up to m's check. */
+static inline int mb_serialize_lite(const mb_model *m, const mb_model *lite,
+                                    uint8_t **out, size_t *size, size_t *main_size)
+{
+    uint8_t *main;
+    if (mb_serialize(m, &main, main_size))
+        return -1;
+    mb_writer w = { NULL, 0 };
+    mb_put(&w, "LITE", 4);
+    mb_put_transform(&w, lite, 3);
+    const size_t ext = w.n;
+    *out = malloc(*main_size + ext + 4);
+    if (!*out) {
+        free(main);
+        return -1;
+    }
+    memcpy(*out, main, *main_size);
+    free(main);
+    w = (mb_writer){ *out + *main_size, 0 };
+    mb_put(&w, "LITE", 4);
+    mb_put_transform(&w, lite, 3);
+    mb_putn(&w, XXH32(*out + *main_size, ext, 0), 4);
+    *size = *main_size + ext + 4;
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* DLIC through libdlic in-process, one thread per job (the job pool runs
- * images in parallel). */
+ * images in parallel). "dlic-lite" encodes the same streams and decodes
+ * them with the model's g_s lite (SPEC §8.7). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,15 +8,24 @@
 
 #include "tools/bench/codec.h"
 
+static int is_lite(const bench_codec *c)
+{
+    return !strcmp(c->id, "dlic-lite");
+}
+
 int bench_dlic_probe(const bench_codec *c, const dlic_model *model,
                      char version[BENCH_VERSION_SIZE])
 {
-    (void)c;
     if (!model && dlic_model_default(&model) != DLIC_OK)
         return -1;
-    snprintf(version, BENCH_VERSION_SIZE, "dlic %s model %016" PRIx64 "%s",
+    if (is_lite(c) && !dlic_model_layer_count(model, DLIC_G_S_LITE))
+        return -1;                      /* the model has no g_s lite */
+    char lite[40] = "";
+    if (is_lite(c))
+        snprintf(lite, sizeof(lite), " g_s lite %016" PRIx64, dlic_model_lite_id(model));
+    snprintf(version, BENCH_VERSION_SIZE, "dlic %s model %016" PRIx64 "%s%s",
              dlic_version(), dlic_model_id(model),
-             dlic_model_is_test(model) ? " (test model)" : "");
+             dlic_model_is_test(model) ? " (test model)" : "", lite);
     return 0;
 }
 
@@ -30,7 +40,6 @@ int bench_dlic_run(const bench_codec *c, const bench_job_env *env,
     size_t size = 0;
     int r;
 
-    (void)c;
     dlic_default_settings(&s);
     s.quality = quality;
     s.threads = 1;
@@ -38,6 +47,7 @@ int bench_dlic_run(const bench_codec *c, const bench_job_env *env,
     s.model = env->model;
     s.refine = env->refine;
     s.effort = env->effort;
+    s.lite = is_lite(c);
     if ((r = dlic_open(&ctx, &s)) != DLIC_OK)
         return io_fail(err, "dlic_open: %s", dlic_strerror(r));
     pic.width = src->width;

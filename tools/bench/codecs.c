@@ -7,6 +7,9 @@
 static const bench_codec CODECS[] = {
     { "dlic", "DLIC", "0,10,25,40,55,70,85,100", 0,
       bench_dlic_probe, bench_dlic_run },
+    /* The same streams, decoded with g_s lite (SPEC §8.7). */
+    { "dlic-lite", "DLIC lite decoder", "0,10,25,40,55,70,85,100", 0,
+      bench_dlic_probe, bench_dlic_run },
     { "jpeg", "JPEG 4:2:0 (libjpeg-turbo)", "5,10,20,30,40,50,60,70,80,90", 0,
       bench_jpeg_probe, bench_jpeg_run },
     { "jpeg444", "JPEG 4:4:4 (libjpeg-turbo)", "5,10,20,30,40,50,60,70,80,90", 0,

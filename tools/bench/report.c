@@ -301,7 +301,8 @@ static void gp_str(FILE *f, const char *s)
 static const char *colour(const char *id)
 {
     static const char *const map[][2] = {
-        { "dlic", "#d62728" }, { "jpeg", "#8c564b" }, { "jpeg444", "#bcbd22" },
+        { "dlic", "#d62728" }, { "dlic-lite", "#e377c2" }, { "jpeg", "#8c564b" },
+        { "jpeg444", "#bcbd22" },
         { "webp", "#2ca02c" }, { "bpg", "#1f77b4" }, { "heif", "#1f77b4" },
         { "avif", "#ff7f0e" }, { "jxl", "#9467bd" },
         { "ref-bpg444", "#1f77b4" }, { "ref-hyperprior", "#7f7f7f" },

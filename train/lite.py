@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""g_s lite: a smaller synthesis transform for the same streams (SPEC §8.7).
+
+Only g_s makes pixels; the symbols, h_s and the context stay the model's,
+so a lite g_s decodes every stream of its model.  Three steps:
+
+  prune    g_s with fewer channels in its three hidden layers.  A hidden
+           channel c (after the pixel shuffle) is ranked by its expected
+           contribution to the next layer, E[a_c] * ||W_next[:, c]||_2
+           (a_c: its ReLU output over training crops at all qualities;
+           W_next: the next layer's weights that read it); the highest
+           are kept, and the mean output of each dropped channel is folded
+           into the next layer's biases.
+  distill  train the pruned (or a freshly initialised) g_s lite on latents
+           of training crops made by the frozen model, with the loss
+           lambda 255^2 ((1 - beta) MSE(x_lite, x) + beta MSE(x_lite, x_full)),
+           x_full the full g_s's output (the teacher); weight-only QAT
+           (int8 weights as the C decoder has them) from the start.
+  export   quantize g_s lite as export.py quantizes g_s (the model file's
+           step of YH, 12-bit ReLU outputs, bias correction) and append it
+           to a model file (§8.7), whose model id does not change.
+
+  /usr/bin/python3 train/lite.py train --run train/runs/lite --minutes 60
+  /usr/bin/python3 train/lite.py export train/runs/lite/lite.pt \\
+      weights/default.dlicm -o out.dlicm
+"""
+import argparse
+import math
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import export                                     # noqa: E402
+import intnet                                     # noqa: E402
+from data import DEFAULT_PACK, CropSampler        # noqa: E402
+from model import LAMBDAS, Transform, from_checkpoint   # noqa: E402
+from quant import set_qat, snap_weights           # noqa: E402
+
+DEFAULT_CKPT = os.path.join(HERE, "checkpoints", "dlic.pt")
+# Hidden channels of g_s lite after each shuffle (g_s: 128, 128, 64):
+# 23.7% of g_s's multiply-adds per pixel.
+DEFAULT_WIDTHS = (64, 48, 32)
+
+
+def lite_specs(M, widths):
+    a, b, c = widths
+    return [(M, 4 * a, 3, 1, 2, True), (a, 4 * b, 3, 1, 2, True),
+            (b, 4 * c, 3, 1, 2, True), (c, 12, 3, 1, 2, False)]
+
+
+def macs(specs):
+    """Multiply-adds per output pixel of a g_s-like transform."""
+    total, res = 0.0, 1.0 / 256          # g_s's input is at 1/16 (1/256 px)
+    for cin, cout, k, _, shuf, _ in specs:
+        total += cin * cout * k * k * res
+        res *= shuf * shuf
+    return total
+
+
+def load_teacher(path):
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    m = from_checkpoint(ck)
+    if ck.get("qat_weights"):
+        snap_weights(m)
+    for p in m.parameters():
+        p.requires_grad_(False)
+    return m.eval()
+
+
+def level_lambda(level):
+    """lambda at a continuous level: log-linear between the 8 levels."""
+    lo = torch.clamp(level.floor().long(), 0, len(LAMBDAS) - 2)
+    a = level - lo.float()
+    lam = torch.tensor(LAMBDAS).log()
+    return torch.exp((1 - a) * lam[lo] + a * lam[lo + 1])
+
+
+@torch.no_grad()
+def latents(model, x, level):
+    """YH (the decoder's latent, §6) and the full g_s's output for x in
+    [0, 1]: the float model with the integer decoder's rounding."""
+    y = model.g_a(x - 0.5)
+    z = torch.round(model.h_a(y))
+    lg, lig = model.gains(level)
+    mu, _ = model.entropy_params(y, z, lig, lg)
+    y_hat = torch.round((y - mu) * torch.exp2(lg)) * torch.exp2(lig) + mu
+    return y_hat, model.g_s(y_hat) + 0.5
+
+
+@torch.no_grad()
+def prune(teacher, widths, sampler, crops=32, log=print):
+    """g_s lite from g_s by the channel ranking of the module docstring."""
+    gs = teacher.g_s
+    M = teacher.M
+    specs = lite_specs(M, widths)
+    acts = {}
+    hooks = []
+    for i in range(3):
+        def hook(mod, inp, out, i=i):
+            a = F.relu(F.pixel_shuffle(out, 2)).float()
+            acts.setdefault(i, []).append(a.mean((0, 2, 3)))
+        hooks.append(gs.convs[i].register_forward_hook(hook))
+    for j in range(0, crops, 4):
+        x = torch.from_numpy(sampler.batch(4)).permute(0, 3, 1, 2).float() / 255
+        level = torch.linspace(0, len(LAMBDAS) - 1, 4)
+        latents(teacher, x, level)
+    for h in hooks:
+        h.remove()
+    keep = []
+    for i in range(3):
+        mean = torch.stack(acts[i]).mean(0)             # (C,)
+        w_next = gs.convs[i + 1].weight.detach()        # (cout, C, k, k)
+        score = mean * w_next.pow(2).sum((0, 2, 3)).sqrt()
+        idx = torch.sort(torch.argsort(score, descending=True)[:widths[i]]).values
+        keep.append((idx, mean))
+        log(f"layer {i}: kept {widths[i]} of {len(score)} channels, "
+            f"{100 * float(score[idx].sum() / score.sum()):.1f}% of the score")
+    lite = Transform(specs)
+    prev = torch.arange(M)
+    for i, conv in enumerate(lite.convs):
+        src = gs.convs[i]
+        if i < 3:
+            idx = keep[i][0]
+            rows = (4 * idx[:, None] + torch.arange(4)).reshape(-1)
+        else:
+            rows = torch.arange(src.weight.shape[0])
+        conv.weight.copy_(src.weight[rows][:, prev])
+        b = src.bias[rows].clone()
+        if i > 0:                       # fold the dropped inputs' means
+            pidx, pmean = keep[i - 1]
+            drop = torch.ones(len(pmean), dtype=torch.bool)
+            drop[pidx] = False
+            w = src.weight[rows][:, drop].sum((2, 3))     # (rows, ndrop)
+            b += w @ pmean[drop]
+        conv.bias.copy_(b)
+        if i < 3:
+            prev = keep[i][0]
+    return lite
+
+
+def train(a):
+    torch.set_num_threads(a.threads or len(os.sched_getaffinity(0)))
+    teacher = load_teacher(a.teacher)
+    sampler = CropSampler(a.pack, a.crop, seed=a.seed)
+    ckpt = os.path.join(a.run, "ckpt.pt")
+    os.makedirs(a.run, exist_ok=True)
+    specs = lite_specs(teacher.M, a.widths)
+    step = crops = 0
+    elapsed = 0.0
+    if os.path.exists(ckpt):
+        st = torch.load(ckpt, map_location="cpu", weights_only=False)
+        lite = Transform(specs)
+        lite.load_state_dict(st["lite"])
+        step, crops, elapsed = st["step"], st["crops"], st["elapsed"]
+        sampler.set_state(st["sampler"])
+        torch.set_rng_state(st["torch_rng"])
+    elif a.init == "prune":
+        lite = prune(teacher, a.widths, sampler, log=lambda s: print(s, file=sys.stderr))
+    else:
+        torch.manual_seed(a.seed)
+        lite = Transform(specs)
+    set_qat(lite, True, weights_only=True)
+    lite = lite.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(lite.parameters(), lr=a.lr)
+    if os.path.exists(ckpt) and "opt" in st:
+        opt.load_state_dict(st["opt"])
+    print(f"g_s lite {a.widths}: {macs(specs):.0f} MAC/px, "
+          f"{100 * macs(specs) / macs(teacher.g_s.specs):.1f}% of g_s's "
+          f"{macs(teacher.g_s.specs):.0f}", file=sys.stderr)
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(1))
+
+    def save():
+        tmp = ckpt + ".tmp"
+        torch.save({"lite": lite.state_dict(), "opt": opt.state_dict(),
+                    "step": step, "crops": crops,
+                    "elapsed": elapsed + time.time() - t0,
+                    "widths": tuple(a.widths), "M": teacher.M,
+                    "teacher": os.path.basename(a.teacher), "beta": a.beta,
+                    "init": a.init, "sampler": sampler.state(),
+                    "torch_rng": torch.get_rng_state()}, tmp)
+        os.replace(tmp, ckpt)
+        lean = {"lite": {k: v.half() if v.is_floating_point() else v
+                         for k, v in lite.state_dict().items()},
+                "widths": tuple(a.widths), "M": teacher.M, "step": step,
+                "crops": crops, "beta": a.beta, "init": a.init}
+        torch.save(lean, os.path.join(a.run, "lite.pt.tmp"))
+        os.replace(os.path.join(a.run, "lite.pt.tmp"), os.path.join(a.run, "lite.pt"))
+
+    t0 = t_ck = time.time()
+    total = a.minutes * 60
+    win, win_t = [], time.time()
+    pool = None
+    while not stop and elapsed + time.time() - t0 < total:
+        if pool is None or pool_i >= len(pool):
+            # a pool of crops with their latents and teacher outputs,
+            # each crop used --reuse times (the teacher's forward pass
+            # costs more than the student's step)
+            pool = []
+            for _ in range(a.pool):
+                x = torch.from_numpy(sampler.batch(a.batch)).permute(0, 3, 1, 2).float() / 255
+                lv = torch.rand(a.batch) * (len(LAMBDAS) - 1)
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    yh, xt = latents(teacher, x.contiguous(memory_format=torch.channels_last), lv)
+                pool.append((x, yh.float(), xt.float(), lv))
+            order = [i for _ in range(a.reuse) for i in torch.randperm(len(pool)).tolist()]
+            pool = [pool[i] for i in order]
+            pool_i = 0
+        x, yh, xt, lv = pool[pool_i]
+        pool_i += 1
+        t = elapsed + time.time() - t0
+        d = a.decay_minutes * 60
+        lr = a.lr if t < total - d else a.lr_end + 0.5 * (a.lr - a.lr_end) * (
+            1 + math.cos(math.pi * min(1.0, (t - total + d) / d)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            xs = lite(yh.contiguous(memory_format=torch.channels_last)) + 0.5
+        xs = xs.float()
+        mse_x = (xs - x).pow(2).mean((1, 2, 3))
+        mse_t = (xs - xt).pow(2).mean((1, 2, 3))
+        lam = level_lambda(lv) * 255 ** 2
+        loss = (lam * ((1 - a.beta) * mse_x + a.beta * mse_t)).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(lite.parameters(), 1.0)
+        opt.step()
+        step += 1
+        crops += a.batch
+        with torch.no_grad():
+            mse_f = (xt.clamp(0, 1) - x).pow(2).mean((1, 2, 3))
+            dpsnr = (10 * torch.log10(mse_f / mse_x.clamp(min=1e-10))).mean()
+        win.append((loss.item(), float(dpsnr)))
+        if step % 50 == 0:
+            l, dp = (sum(v[i] for v in win) / len(win) for i in range(2))
+            msg = (f"step {step} crops {crops} | {50 * a.batch / (time.time() - win_t):.1f} "
+                   f"crops/s | lr {lr:.2e} | loss {l:.4f} | PSNR vs full {dp:+.3f} dB")
+            print(msg, file=sys.stderr, flush=True)
+            with open(os.path.join(a.run, "log.tsv"), "a") as f:
+                f.write(f"{step}\t{crops}\t{l:.5f}\t{dp:.4f}\n")
+            win, win_t = [], time.time()
+        if time.time() - t_ck > a.ckpt_minutes * 60:
+            save()
+            t_ck = time.time()
+    save()
+    print(f"stopped at step {step}, {crops} crops", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- export
+
+def load_lite(path):
+    st = torch.load(path, map_location="cpu", weights_only=False)
+    lite = Transform(lite_specs(st["M"], tuple(st["widths"])))
+    lite.load_state_dict({k: v.float() if v.is_floating_point() else v
+                          for k, v in st["lite"].items()})
+    set_qat(lite, True, weights_only=True)
+    snap_weights(lite)
+    set_qat(lite, False, weights_only=True)
+    return lite.eval(), st
+
+
+@torch.no_grad()
+def quantize_lite(lite, teacher, dec, images, act_bits=12):
+    """The integer layers of g_s lite (§8.2) for model file dec: the input
+    step is dec's step of YH, ReLU steps from calibration (export's rule),
+    the last layer's output in pixels 0..255."""
+    s_y = export.decoder_step(dec, teacher)
+    samples, means = {}, {}
+    hooks = []
+    for i, conv in enumerate(lite.convs):
+        def hook(mod, inp, out, i=i):
+            samples.setdefault(i, []).append(out.float().numpy().ravel()[::7])
+            means.setdefault(i, []).append(inp[0].double().mean((0, 2, 3)).numpy())
+        hooks.append(conv.register_forward_hook(hook))
+    levels = (0.0, (len(LAMBDAS) - 1) / 2, float(len(LAMBDAS) - 1))
+    for lv in levels:
+        for j in range(0, len(images), 4):
+            x = export.to_tensor(images[j:j + 4]) / 255.0
+            yh, _ = latents(teacher, x, torch.full((x.shape[0],), lv))
+            lite(yh)
+    for h in hooks:
+        h.remove()
+    layers, s_in, amax = [], s_y, dec.YMAX
+    hi_act = (1 << act_bits) - 1
+    for i, (conv, spec) in enumerate(zip(lite.convs, lite.specs)):
+        mu = np.mean(means[i], 0)
+        if spec[5]:
+            s_out = export.relu_step(conv, np.concatenate(samples[i]), True, hi_act)
+            L = export.quantize_conv(conv, spec, s_in, s_out, 0, hi_act, amax,
+                                     None, mu)
+            s_in, amax = s_out, hi_act
+        else:
+            L = export.quantize_conv(conv, spec, s_in, 1.0 / 255, 0, 255, amax,
+                                     np.full(spec[1], 0.5), mu)
+        layers.append(L)
+    return layers
+
+
+def export_main(a):
+    torch.set_num_threads(a.threads)
+    teacher = load_teacher(a.teacher)
+    lite, st = load_lite(a.lite)
+    with open(a.model, "rb") as f:
+        dec = intnet.parse_model(f.read())
+    images = export.pack_crops(a.calib_crops)
+    dec.t[intnet.LITE] = quantize_lite(lite, teacher, dec, images)
+    data = intnet.write_model(dec)
+    m = intnet.parse_model(data)             # every check of §8.6, §8.7
+    if m.id != dec.id:
+        raise SystemExit("the model id changed")
+    tmp = a.output + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, a.output)
+    full = macs(teacher.g_s.specs)
+    print(f"{a.output}: model id {m.id:016x}, g_s lite {tuple(st['widths'])} "
+          f"{macs(lite.specs):.0f} MAC/px ({100 * macs(lite.specs) / full:.1f}% "
+          f"of g_s), step {st.get('step', 0)}, {st.get('crops', 0)} crops")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train", help="prune and distil (resumable)")
+    t.add_argument("--run", required=True)
+    t.add_argument("--teacher", default=DEFAULT_CKPT)
+    t.add_argument("--pack", default=DEFAULT_PACK)
+    t.add_argument("--widths", type=lambda s: tuple(int(v) for v in s.split(",")),
+                   default=DEFAULT_WIDTHS)
+    t.add_argument("--init", choices=("prune", "scratch"), default="prune")
+    t.add_argument("--beta", type=float, default=0.5,
+                   help="weight of the distance to the teacher's output")
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--crop", type=int, default=256)
+    t.add_argument("--pool", type=int, default=32, help="batches per pool")
+    t.add_argument("--reuse", type=int, default=4, help="passes over a pool")
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--lr-end", type=float, default=5e-6)
+    t.add_argument("--minutes", type=float, default=60)
+    t.add_argument("--decay-minutes", type=float, default=20)
+    t.add_argument("--ckpt-minutes", type=float, default=5)
+    t.add_argument("--seed", type=int, default=777)
+    t.add_argument("--threads", type=int, default=0)
+    e = sub.add_parser("export", help="append g_s lite to a model file")
+    e.add_argument("lite", help="lite.pt of a train run")
+    e.add_argument("model", help="the model file of the teacher")
+    e.add_argument("-o", "--output", required=True)
+    e.add_argument("--teacher", default=DEFAULT_CKPT)
+    e.add_argument("--calib-crops", type=int, default=16)
+    e.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    if a.cmd == "train":
+        if len(a.widths) != 3 or min(a.widths) < 1:
+            raise SystemExit("--widths: three channel counts, e.g. 64,48,32")
+        train(a)
+    else:
+        export_main(a)
+
+
+if __name__ == "__main__":
+    main()
