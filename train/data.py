@@ -14,11 +14,31 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SRC = os.path.join(HERE, "..", "..", "shared", "data", "train")
 DEFAULT_PACK = os.path.join(HERE, "pack", "train.npz")
+# The clean pack (issue 39): every JPEG source at most half size, so that
+# its 8x8 blocking and 4:2:0 chroma fall below a pixel; train on it with
+# crops of at most CLEAN_MIN_SIDE.
+CLEAN_PACK = os.path.join(HERE, "pack", "train-clean.npz")
+CLEAN_MIN_SIDE = 160
 # Evaluation only: never a training source.
 KODAK = os.path.join(HERE, "..", "..", "shared", "data", "kodak")
 
 
-def build_pack(src=DEFAULT_SRC, dst=DEFAULT_PACK, min_side=256):
+def clean_factor(name, w, h, min_side=CLEAN_MIN_SIDE):
+    """Downscale factor of the clean pack: 0.5 for the JPEG subsets
+    (BSDS500, ImageNet, Sun-Hays 80: camera or web JPEGs, 4:2:0), 0.75
+    for Urban100 (re-saved at quality 98, 4:4:4), smaller still where
+    the image stays large (at most twice min_side on the short side after
+    it, so that crops see whole objects rather than texture); None when
+    the result would be below min_side."""
+    f = 0.75 if name.startswith("urban100_") else 0.5
+    f = min(f, max(2 * min_side / min(w, h), 0.25))
+    return f if min(w, h) * f >= min_side else None
+
+
+def build_pack(src=DEFAULT_SRC, dst=DEFAULT_PACK, min_side=256, clean=False):
+    """clean: clean_factor()'s downscaling instead of max(0.5, 256/short
+    side), which leaves most images at 0.5-0.8 of their size with their
+    JPEG artefacts (issue 39)."""
     from PIL import Image
     names = sorted(n for n in os.listdir(src)
                    if n.lower().endswith((".jpg", ".jpeg", ".png")))
@@ -29,7 +49,12 @@ def build_pack(src=DEFAULT_SRC, dst=DEFAULT_PACK, min_side=256):
     for i, n in enumerate(names):
         im = Image.open(os.path.join(src, n)).convert("RGB")
         w, h = im.size
-        f = min(1.0, max(0.5, min_side / min(w, h)))
+        if clean:
+            f = clean_factor(n, w, h, min_side)
+            if f is None:
+                continue
+        else:
+            f = min(1.0, max(0.5, min_side / min(w, h)))
         if f < 1.0:
             im = im.resize((max(min_side, round(w * f)),
                             max(min_side, round(h * f))), Image.LANCZOS)
@@ -97,4 +122,13 @@ class CropSampler:
 
 
 if __name__ == "__main__":
-    build_pack()
+    import argparse
+    ap = argparse.ArgumentParser(description="build the training pack")
+    ap.add_argument("--clean", action="store_true",
+                    help=f"the clean pack ({CLEAN_PACK}): JPEG sources at most "
+                         f"half size, short side >= {CLEAN_MIN_SIDE}")
+    a = ap.parse_args()
+    if a.clean:
+        build_pack(dst=CLEAN_PACK, min_side=CLEAN_MIN_SIDE, clean=True)
+    else:
+        build_pack()

@@ -22,6 +22,7 @@ v1's loss at the same lr for an hour (session 8), so give a run that
 starts from new or empty moments --warmup-minutes.
 """
 import argparse
+import contextlib
 import ctypes
 import math
 import os
@@ -117,19 +118,28 @@ def parse_args():
                         "of the noisy ones: what the codec pays; only with "
                         "--encoder-only (a trainable entropy model would learn "
                         "nothing useful from it); a run keeps it once on")
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="keep an exponential moving average of the trained "
+                        "weights (e.g. 0.999) and write it to lean.pt, the "
+                        "file export reads; validation uses it too; 0: off "
+                        "(issue 39's recipe)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=0, help="0: every allowed core")
     p.add_argument("--no-bf16", action="store_true")
     return p.parse_args()
 
 
-def lean_state(model, step, crops, args):
-    """Weights in fp16 plus counters: what train/checkpoints/ commits."""
-    sd = {k: (v.half() if v.is_floating_point() else v)
-          for k, v in model.state_dict().items()}
+def lean_state(model, step, crops, args, ema=None):
+    """Weights in fp16 plus counters: what train/checkpoints/ commits; with
+    ema, its averaged weights in place of the trained ones."""
+    sd = dict(model.state_dict())
+    if ema:
+        sd.update(ema)
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
     return {"model": sd, "step": step, "crops": crops, "N": args.N, "M": args.M,
             "arch": model.arch, "context": model.context, "qat": args.qat,
-            "qat_weights": args.qat_weights, "encoder_only": args.encoder_only}
+            "qat_weights": args.qat_weights, "encoder_only": args.encoder_only,
+            "ema": bool(ema)}
 
 
 def trainable(model, encoder_only):
@@ -289,6 +299,33 @@ def main():
         print(f"resumed {ckpt_path} at step {step}, {crops} crops", file=sys.stderr)
     for g in opt.param_groups:
         g["lr"] = args.lr
+    # EMA of the trained parameters (fp32), resumed with the run
+    ema = None
+    if args.ema:
+        ema = {n: p.detach().float().clone() for n, p in model.named_parameters()
+               if p.requires_grad}
+        if state is not None and state.get("ema"):
+            for n, v in state["ema"].items():
+                if n in ema:
+                    ema[n].copy_(v)
+
+    @contextlib.contextmanager
+    def ema_weights():
+        """The model with the EMA weights, for validation."""
+        if not ema:
+            yield
+            return
+        params = dict(model.named_parameters())
+        saved = {n: params[n].detach().clone() for n in ema}
+        with torch.no_grad():
+            for n, v in ema.items():
+                params[n].copy_(v)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for n, v in saved.items():
+                    params[n].copy_(v)
 
     lam_t = torch.tensor(LAMBDAS, device=dev)
     use_bf16 = not args.no_bf16
@@ -327,9 +364,9 @@ def main():
                      "N": args.N, "M": args.M, "arch": model.arch,
                      "context": model.context, "qat_weights": args.qat_weights,
                      "encoder_only": args.encoder_only,
-                     "hard_rate": args.hard_rate},
+                     "hard_rate": args.hard_rate, "ema": ema},
                     ckpt_path)
-        save_atomic(lean_state(model, step, crops, args),
+        save_atomic(lean_state(model, step, crops, args, ema),
                     os.path.join(args.run, "lean.pt"))
 
     while True:
@@ -352,6 +389,11 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(opt.param_groups[0]["params"], 1.0)
         opt.step()
+        if ema:
+            with torch.no_grad():
+                for n, p in model.named_parameters():
+                    if n in ema:
+                        ema[n].mul_(args.ema).add_(p.detach().float(), alpha=1 - args.ema)
         step += 1
         crops += args.batch
         win_n += args.batch
@@ -371,7 +413,8 @@ def main():
             checkpoint()
             t_ckpt = time.time()
         if time.time() - t_val > args.val_minutes * 60:
-            v = validate(model, dev)
+            with ema_weights():
+                v = validate(model, dev)
             s = " ".join(f"L{lv:g}:{r:.3f}bpp/{q:.2f}dB" for lv, r, q in v)
             print(f"\nval step {step} crops {crops}: {s}", file=sys.stderr, flush=True)
             with open(os.path.join(args.run, "val.tsv"), "a") as f:

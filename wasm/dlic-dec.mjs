@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// dlic-dec in WebAssembly: node dlic-dec.mjs [--model FILE] IN.dlic OUT.ppm
+// dlic-dec in WebAssembly: node dlic-dec.mjs [--model FILE] [--lite] IN.dlic OUT.ppm
 // Writes a binary PPM (P6; gray streams as P5 when OUT ends in .pgm) and
 // prints the SPEC §9 hash of the pixels with --hash; exit status 0 on
 // success, 1 with a one-line error on stderr, 2 for usage errors, like
@@ -10,13 +10,14 @@ import { fileURLToPath } from "node:url";
 import { createDecoder } from "./dlic.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const usage = "usage: node dlic-dec.mjs [--model FILE] [--hash] IN.dlic OUT.ppm|OUT.pgm";
-let model = join(here, "default.dlicm"), hash = false;
+const usage = "usage: node dlic-dec.mjs [--model FILE] [--lite] [--hash] IN.dlic OUT.ppm|OUT.pgm";
+let model = join(here, "default.dlicm"), hash = false, lite = false;
 const files = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--model" && i + 1 < argv.length) model = argv[++i];
   else if (argv[i] === "--hash") hash = true;
+  else if (argv[i] === "--lite") lite = true;
   else if (argv[i] === "-h" || argv[i] === "--help") { console.log(usage); process.exit(0); }
   else if (argv[i].startsWith("-") && argv[i] !== "-") { console.error(`dlic-dec.mjs: unknown option ${argv[i]}\n${usage}`); process.exit(2); }
   else files.push(argv[i]);
@@ -32,7 +33,8 @@ try {
   let data;
   try { data = readFileSync(input); } catch (e) { throw new Error(`${input}: cannot read: ${e.code || e.message}`); }
   let pic;
-  try { pic = dec.decode(data); } catch (e) { e.message = `${input}: ${e.message.replace(/^dlic: /, "")}`; throw e; }
+  if (lite && !dec.hasLite) throw new Error(`--lite: the model ${model} has no lite transform (g_s lite)`);
+  try { pic = dec.decode(data, { lite }); } catch (e) { e.message = `${input}: ${e.message.replace(/^dlic: /, "")}`; throw e; }
   const grayOut = output.endsWith(".pgm") && pic.gray;
   const n = pic.width * pic.height, ch = grayOut ? 1 : 3;
   const head = Buffer.from(`${grayOut ? "P5" : "P6"}\n${pic.width} ${pic.height}\n255\n`);

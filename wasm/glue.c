@@ -1,5 +1,6 @@
 /* The WebAssembly decoder's C side (README, "In the browser"): one model
- * and one context, a decode into RGBA for a canvas, the SPEC §9 hash of the
+ * and one context (and a second for the model's g_s lite, SPEC §8.7, opened
+ * on first use), a decode into RGBA for a canvas, the SPEC §9 hash of the
  * RGB pixels for tests. wasm/dlic.mjs wraps it. */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "wasm/glue.h"
 
 static dlic_model *model;
-static dlic_context *ctx;
+static dlic_context *ctx, *lite_ctx;
 static dlic_picture pic;
 static uint8_t *rgba;
 static char hash[24];
@@ -29,6 +30,7 @@ EMSCRIPTEN_KEEPALIVE void dlicw_close(void)
 {
     dlicw_release();
     dlic_close(&ctx);
+    dlic_close(&lite_ctx);
     dlic_model_free(&model);
 }
 
@@ -49,13 +51,24 @@ EMSCRIPTEN_KEEPALIVE int dlicw_open(const uint8_t *data, size_t size)
     return err;
 }
 
-/* Decodes into RGBA (gray: R = G = B), with the hash of the RGB pixels. */
-EMSCRIPTEN_KEEPALIVE int dlicw_decode(const uint8_t *data, size_t size)
+/* Decodes into RGBA (gray: R = G = B), with the hash of the RGB pixels;
+ * lite: with the model's g_s lite (DLIC_ERR_UNSUPPORTED without one). */
+EMSCRIPTEN_KEEPALIVE int dlicw_decode(const uint8_t *data, size_t size, int lite)
 {
     dlicw_release();
     if (!ctx)
         return DLIC_ERR_STATE;
-    int err = dlic_decode(ctx, data, size, &pic);
+    if (lite && !lite_ctx) {
+        dlic_settings s;
+        dlic_default_settings(&s);
+        s.model = model;
+        s.threads = 1;
+        s.lite = 1;
+        int err = dlic_open(&lite_ctx, &s);
+        if (err)
+            return err;
+    }
+    int err = dlic_decode(lite ? lite_ctx : ctx, data, size, &pic);
     if (err)
         return err;
     const size_t n = (size_t)pic.width * pic.height;
@@ -102,3 +115,8 @@ EMSCRIPTEN_KEEPALIVE const uint8_t *dlicw_rgba(void) { return rgba; }
 EMSCRIPTEN_KEEPALIVE const char *dlicw_hash(void) { return hash; }
 EMSCRIPTEN_KEEPALIVE const char *dlicw_error(int err) { return dlic_strerror(err); }
 EMSCRIPTEN_KEEPALIVE const char *dlicw_version(void) { return dlic_version(); }
+
+EMSCRIPTEN_KEEPALIVE int dlicw_has_lite(void)
+{
+    return model && dlic_model_layer_count(model, DLIC_G_S_LITE) > 0;
+}

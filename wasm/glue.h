@@ -8,8 +8,9 @@
 
 /* Load a model file's bytes and open a one-thread context: a dlic_error. */
 int dlicw_open(const uint8_t *data, size_t size);
-/* Decode a stream: a dlic_error; then the picture's accessors below. */
-int dlicw_decode(const uint8_t *data, size_t size);
+/* Decode a stream (lite: with g_s lite, SPEC §8.7): a dlic_error; then
+ * the picture's accessors below. */
+int dlicw_decode(const uint8_t *data, size_t size, int lite);
 uint32_t dlicw_width(void);
 uint32_t dlicw_height(void);
 int dlicw_gray(void);
@@ -22,5 +23,6 @@ void dlicw_close(void);            /* the picture, the context, the model */
 const char *dlicw_hash_rgba(const uint8_t *rgba, uint32_t w, uint32_t h);
 const char *dlicw_error(int err);
 const char *dlicw_version(void);
+int dlicw_has_lite(void);          /* the model has g_s lite (SPEC §8.7) */
 
 #endif

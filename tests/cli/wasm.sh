@@ -26,6 +26,9 @@ if [ -x "$B/dlic-dec" ]; then
     "$B/dlic-dec" -quiet "$s" -o "$T/n.ppm" && cmp -s "$T/w.ppm" "$T/n.ppm" ||
         fail "dlic-dec.mjs and dlic-dec write different PPMs"
 fi
+# --lite: g_s lite (SPEC §8.7), the pixels of conformance/lite.txt
+h=$(node "$W/dlic-dec.mjs" --lite --hash "$s" "$T/wl.ppm") || fail "dlic-dec.mjs --lite exit $?"
+grep -q "^kodak192x128-q75 $h\$" conformance/lite.txt || fail "--lite hash $h not conformance/lite.txt's"
 head -c 100 "$s" > "$T/cut.dlic"
 node "$W/dlic-dec.mjs" "$T/cut.dlic" "$T/cut.ppm" 2> "$T/err"
 st=$?
