@@ -312,7 +312,7 @@ def export_main(a):
     with open(a.model, "rb") as f:
         dec = intnet.parse_model(f.read())
     images = export.pack_crops(a.calib_crops)
-    dec.t[intnet.LITE] = quantize_lite(lite, teacher, dec, images)
+    dec.t[intnet.LITE] = quantize_lite(lite, teacher, dec, images, a.act_bits)
     data = intnet.write_model(dec)
     m = intnet.parse_model(data)             # every check of §8.6, §8.7
     if m.id != dec.id:
@@ -358,6 +358,11 @@ def main():
     e.add_argument("--teacher", default=DEFAULT_CKPT)
     e.add_argument("--calib-crops", type=int, default=16)
     e.add_argument("--threads", type=int, default=1)
+    e.add_argument("--act-bits", type=int, default=12, choices=range(1, 16),
+                   metavar="1..15",
+                   help="bits of the ReLU outputs (default 12); 8 puts the "
+                        "layers after the first on the kernels' u8 path "
+                        "(vpdpbusd: twice the multiply-adds per instruction)")
     a = ap.parse_args()
     if a.cmd == "train":
         if len(a.widths) != 3 or min(a.widths) < 1:
