@@ -1,5 +1,7 @@
 #!/bin/sh
-# Decode speed of DLIC against dwebp, avifdec, djxl and djpeg, side by side
+# Decode speed of DLIC (and its lite decoder, dlic-dec --lite, on the same
+# streams when the embedded model has g_s lite) against dwebp, avifdec,
+# djxl and djpeg, side by side
 # in one run (issue 36; README, "Decode speed"): each Kodak image is coded
 # by every codec at the quality of its sweep whose size is nearest 0.5 bpp,
 # then each stream is decoded RUNS times on 1 and on 2 threads, the codecs
@@ -27,6 +29,7 @@ bpp() { echo "$(wc -c < "$1") * 8 / $2" | bc -l; }
 # codec: name, encoder tools, qualities, encode and decode commands
 have() { for t in "$@"; do command -v "$t" >/dev/null 2>&1 || return 1; done; }
 CODECS="dlic"
+"$B/dlic-info" --model | grep -q '^Lite id:' && CODECS="$CODECS dlic-lite"
 have cwebp dwebp && CODECS="$CODECS webp" || echo "note: webp tools missing, left out" >&2
 have avifenc avifdec && CODECS="$CODECS avif" || echo "note: avif tools missing, left out" >&2
 have cjxl djxl && CODECS="$CODECS jxl" || echo "note: jxl tools missing, left out" >&2
@@ -53,6 +56,7 @@ enc() {  # codec quality src.png out
 dec() {  # codec threads stream
     case $1 in
     dlic) "$B/dlic-dec" -quiet --threads "$2" "$3" -o "$T/out.ppm" ;;
+    dlic-lite) "$B/dlic-dec" -quiet --lite --threads "$2" "$3" -o "$T/out.ppm" ;;
     webp) if [ "$2" -gt 1 ]; then dwebp -quiet -mt "$3" -ppm -o "$T/out.ppm"
           else dwebp -quiet "$3" -ppm -o "$T/out.ppm"; fi ;;
     avif) avifdec -j "$2" "$3" "$T/out.y4m" >/dev/null ;;
@@ -60,7 +64,7 @@ dec() {  # codec threads stream
     jpeg) djpeg -outfile "$T/out.ppm" "$3" ;;   # libjpeg-turbo: one thread
     esac
 }
-ext() { case $1 in dlic) echo dlic ;; webp) echo webp ;; avif) echo avif ;; jxl) echo jxl ;; jpeg) echo jpg ;; esac; }
+ext() { case $1 in dlic|dlic-lite) echo dlic ;; webp) echo webp ;; avif) echo avif ;; jxl) echo jxl ;; jpeg) echo jpg ;; esac; }
 
 imgs=$(ls "$K"/*.png | sort | head -n "$N")
 for img in $imgs; do
@@ -73,6 +77,11 @@ for img in $imgs; do
     px=$(head -c 64 "$T/$name.ppm" | tr -s ' \n' '  ' | awk '{print $2 * $3}')
     echo "$px" > "$T/$name.px"
     for c in $CODECS; do
+        if [ "$c" = dlic-lite ]; then      # the dlic stream, decoded --lite
+            cp "$T/$name.dlic" "$T/$name.$c"
+            cp "$T/$name.dlic.bpp" "$T/$name.$c.bpp"
+            continue
+        fi
         best=""; bestd=""
         for q in $(quals "$c"); do
             s="$T/$name.$c.$q.$(ext "$c")"
