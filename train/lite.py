@@ -17,12 +17,13 @@ so a lite g_s decodes every stream of its model.  Three steps:
            x_full the full g_s's output (the teacher); weight-only QAT
            (int8 weights as the C decoder has them) from the start.
   export   quantize g_s lite as export.py quantizes g_s (the model file's
-           step of YH, 12-bit ReLU outputs, bias correction) and append it
+           step of YH, 12-bit or --act-bits ReLU outputs, bias correction) and append it
            to a model file (§8.7), whose model id does not change.
 
-  /usr/bin/python3 train/lite.py train --run train/runs/lite --minutes 60
+  /usr/bin/python3 train/lite.py train --run train/runs/lite --minutes 85 \\
+      --decay-minutes 35 --lr 2e-4 [--init train/checkpoints/lite.pt]
   /usr/bin/python3 train/lite.py export train/runs/lite/lite.pt \\
-      weights/default.dlicm -o out.dlicm
+      weights/default.dlicm -o out.dlicm --threads 2 --act-bits 8
 """
 import argparse
 import math
@@ -46,8 +47,8 @@ from quant import set_qat, snap_weights           # noqa: E402
 
 DEFAULT_CKPT = os.path.join(HERE, "checkpoints", "dlic.pt")
 # Hidden channels of g_s lite after each shuffle (g_s: 128, 128, 64):
-# 23.7% of g_s's multiply-adds per pixel.
-DEFAULT_WIDTHS = (64, 48, 32)
+# 28.9% of g_s's multiply-adds per pixel (the default model's, session 26).
+DEFAULT_WIDTHS = (64, 64, 32)
 
 
 def lite_specs(M, widths):
@@ -164,9 +165,17 @@ def train(a):
         torch.set_rng_state(st["torch_rng"])
     elif a.init == "prune":
         lite = prune(teacher, a.widths, sampler, log=lambda s: print(s, file=sys.stderr))
-    else:
+    elif a.init == "scratch":
         torch.manual_seed(a.seed)
         lite = Transform(specs)
+    else:                       # a lite.pt (train/checkpoints/lite.pt)
+        lite, st = load_lite(a.init)
+        if tuple(st["widths"]) != tuple(a.widths):
+            raise SystemExit(f"{a.init} has widths {st['widths']}; pass --widths "
+                             + ",".join(str(v) for v in st["widths"]))
+        lite.train()
+        step, crops = st.get("step", 0), st.get("crops", 0)
+        sampler = CropSampler(a.pack, a.crop, seed=a.seed + step)
     set_qat(lite, True, weights_only=True)
     lite = lite.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(lite.parameters(), lr=a.lr)
@@ -337,7 +346,9 @@ def main():
     t.add_argument("--pack", default=DEFAULT_PACK)
     t.add_argument("--widths", type=lambda s: tuple(int(v) for v in s.split(",")),
                    default=DEFAULT_WIDTHS)
-    t.add_argument("--init", choices=("prune", "scratch"), default="prune")
+    t.add_argument("--init", default="prune", metavar="prune|scratch|LITE.pt",
+                   help="start of a new run: g_s pruned (default), random, or "
+                        "a lite.pt (train/checkpoints/lite.pt) to continue")
     t.add_argument("--beta", type=float, default=0.5,
                    help="weight of the distance to the teacher's output")
     t.add_argument("--batch", type=int, default=8)
