@@ -36,7 +36,7 @@ def main():
     m = intnet.parse_model(data)
     if intnet.LITE not in m.t:
         die("weights/default.dlicm has no g_s lite (SPEC §8.7)")
-    lite_id = intnet.xxh64(data[_main_size(data, m):])     # the extension
+    lite_id = m.lite_id
     manifest = os.path.join(HERE, "streams.txt")
     rows = []
     with open(manifest) as f:
@@ -80,12 +80,6 @@ def main():
     os.replace(tmp, os.path.join(HERE, "lite.txt"))
     print(f"regen_lite: {len(out)} streams, lite extension {lite_id:016x}",
           file=sys.stderr)
-
-
-def _main_size(data, m):
-    """Bytes of the file's main part (SPEC §8.1): up to its check."""
-    ext = intnet.LITE_MAGIC + intnet._write_transform(m.t[intnet.LITE])
-    return len(data) - len(ext) - 4
 
 
 if __name__ == "__main__":

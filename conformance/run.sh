@@ -67,6 +67,32 @@ check_model() {
     echo "conformance: $1: model $have_model, paths: $paths$mode"
 }
 
+# decode_check OPTIONS LABEL STREAM CPU THREADS WANT [HINT]: decodes with
+# dlic-dec OPTIONS on that path and thread count; sets why on a failure or
+# on pixels other than WANT (then with HINT).
+decode_check() {
+    rm -f "$T/out.ppm"
+    # shellcheck disable=SC2086
+    if ! "$B/dlic-dec" -quiet $1 --cpu="$4" --threads "$5" "$3" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
+        why="$2 --cpu=$4 --threads $5: $(head -n 1 "$T/err")"
+    else
+        got=$("$HASH" "$T/out.ppm")
+        [ "$got" = "$6" ] || why="$2 --cpu=$4 --threads $5: pixels $got, want $6${7:+ $7}"
+    fi
+    runs=$((runs + 1))
+}
+
+# report NAME: PASS or FAIL (with why) for one stream, counted.
+report() {
+    if [ -z "$why" ]; then
+        pass=$((pass + 1))
+        echo "PASS $1"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $1: $why"
+    fi
+}
+
 # Every stream of manifest $1.
 run_manifest() {
     check_model "$1" || { fail=$((fail + 1)); return; }
@@ -89,15 +115,7 @@ run_manifest() {
         for c in $combos; do
             [ -z "$why" ] || break
             p=${c%:*} n=${c#*:}
-            rm -f "$T/out.ppm"
-            if ! "$B/dlic-dec" -quiet $WOPT --cpu="$p" --threads "$n" "$s" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
-                why="decode --cpu=$p --threads $n: $(head -n 1 "$T/err")"
-            else
-                got=$("$HASH" "$T/out.ppm")
-                [ "$got" = "$phash" ] ||
-                    why="decode --cpu=$p --threads $n: pixels $got, want $phash"
-            fi
-            runs=$((runs + 1))
+            decode_check "$WOPT" decode "$s" "$p" "$n" "$phash"
             [ -n "$why" ] || [ "$src" = - ] || [ "$ehash" = - ] || [ $encode -eq 0 ] || {
                 rm -f "$T/out.dlic"
                 if ! "$B/dlic-enc" -quiet $WOPT --cpu="$p" --threads "$n" -q "$q" "conformance/sources/$src" \
@@ -111,13 +129,7 @@ run_manifest() {
                 runs=$((runs + 1))
             }
         done
-        if [ -z "$why" ]; then
-            pass=$((pass + 1))
-            echo "PASS $name"
-        else
-            fail=$((fail + 1))
-            echo "FAIL $name: $why"
-        fi
+        report "$name"
     done < "$1"
 }
 
@@ -126,15 +138,7 @@ run_manifest() {
 # conformance/lite.txt.
 run_lite() {
     L=conformance/lite.txt
-    want_model=$(sed -n 's/^# model \([0-9a-f]\{16\}\).*/\1/p' "$L")
-    have_model=$("$B/dlic-info" --model | sed -n 's/^Model id: *\([0-9a-f]\{16\}\).*/\1/p')
-    if [ "$want_model" != "$have_model" ]; then
-        echo "conformance: FAIL: stale vectors: $L was made with model" \
-             "${want_model:-?}, the embedded model is ${have_model:-?};" \
-             "run 'sh conformance/regen.sh'"
-        fail=$((fail + 1))
-        return
-    fi
+    check_model "$L" || { fail=$((fail + 1)); return; }
     want_lite=$(sed -n 's/^# lite xxh64:\([0-9a-f]\{16\}\).*/\1/p' "$L")
     have_lite=$("$B/dlic-info" --model | sed -n 's/^Lite id: *\([0-9a-f]\{16\}\).*/\1/p')
     if [ "$want_lite" != "$have_lite" ]; then
@@ -144,7 +148,6 @@ run_lite() {
         fail=$((fail + 1))
         return
     fi
-    echo "conformance: $L: g_s lite $have_lite, paths: $paths$mode"
     while read -r name phash; do
         case $name in ''|'#'*) continue ;; esac
         s=conformance/streams/$name.dlic
@@ -154,25 +157,10 @@ run_lite() {
         [ -f "$s" ] || why="missing $s"
         for c in $combos; do
             [ -z "$why" ] || break
-            p=${c%:*} n=${c#*:}
-            rm -f "$T/out.ppm"
-            if ! "$B/dlic-dec" -quiet --lite --cpu="$p" --threads "$n" "$s" -o "$T/out.ppm" </dev/null 2>"$T/err"; then
-                why="decode --lite --cpu=$p --threads $n: $(head -n 1 "$T/err")"
-            else
-                got=$("$HASH" "$T/out.ppm")
-                [ "$got" = "$phash" ] ||
-                    why="decode --lite --cpu=$p --threads $n: pixels $got, want $phash" \
-                        "(a new g_s lite? run 'sh conformance/regen.sh')"
-            fi
-            runs=$((runs + 1))
+            decode_check --lite "decode --lite" "$s" "${c%:*}" "${c#*:}" "$phash" \
+                "(a new g_s lite? run 'sh conformance/regen.sh')"
         done
-        if [ -z "$why" ]; then
-            pass=$((pass + 1))
-            echo "PASS lite $name"
-        else
-            fail=$((fail + 1))
-            echo "FAIL lite $name: $why"
-        fi
+        report "lite $name"
     done < "$L"
 }
 

@@ -225,6 +225,7 @@ class Model:
     LQ: np.ndarray
     version: int = 1
     id: int = 0
+    lite_id: int = 0         # XXH64 of the g_s lite extension (§8.7), 0: none
     size: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -392,6 +393,7 @@ def parse_model(data):
             fail("BAD_MODEL", "bytes after g_s lite")
     m = Model(name.decode("ascii"), flags, M, NZ, YMAX, t, zt, NS, KS, gt,
               GQ, IGQ, LQ, version=version, id=xxh64(data[:main_end]),
+              lite_id=xxh64(data[main_end:]) if len(data) > main_end else 0,
               size=len(data))
     check_model(m)
     return m
