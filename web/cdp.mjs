@@ -14,13 +14,32 @@ import { join } from "node:path";
 const [chrome, url, ...streams] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), "dlic-cdp-"));
 const proc = spawn(chrome, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-  "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"], { stdio: ["ignore", "ignore", "pipe"] });
-const cleanup = async () => {
-  if (proc.exitCode === null) {
-    proc.kill();
-    await once(proc, "exit");
+  "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+// Ends Chromium and its helper processes (its own process group: spawned
+// detached), then removes its profile. Chromium may already have gone (an
+// exit code, or a signal: then "exit" has been emitted and must not be
+// awaited). Helpers that outlive it can still be writing to the profile,
+// so the group is killed before the removal; a profile that still cannot be
+// removed is a warning, not a failed test.
+const killGroup = (sig) => {
+  try {
+    process.kill(-proc.pid, sig);
+  } catch {
+    /* the group is gone */
   }
-  rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+};
+const cleanup = async () => {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const gone = once(proc, "exit");
+    killGroup("SIGTERM");
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 10000).unref())]);
+  }
+  killGroup("SIGKILL");
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.error(`cdp.mjs: warning: ${profile} not removed: ${e.message}`);
+  }
 };
 const timer = setTimeout(async () => { console.error("cdp.mjs: timed out"); await cleanup(); process.exit(1); }, 120000);
 
@@ -86,3 +105,4 @@ try {
 clearTimeout(timer);
 browser.close();
 await cleanup();
+process.exit(0);

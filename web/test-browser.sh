@@ -18,13 +18,24 @@ T=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 cp "$W/index.html" "$W/dlic.mjs" "$W/dlic-core.mjs" "$W/dlic-core.wasm" "$W/default.dlicm" "$T/"
-PORT=$((20000 + $$ % 20000))
-/usr/bin/python3 -m http.server "$PORT" --bind 127.0.0.1 -d "$T" > /dev/null 2>&1 &
-PID=$!
-for i in $(seq 50); do
-    /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-    sleep 0.1
+# A static server on a free port (the next one when one is taken), given
+# up to 30 s to answer (a loaded CI machine).
+up=
+for try in 0 1 2 3 4; do
+    PORT=$((20000 + ($$ + 997 * try) % 20000))
+    /usr/bin/python3 -m http.server "$PORT" --bind 127.0.0.1 -d "$T" > /dev/null 2>&1 &
+    PID=$!
+    for i in $(seq 300); do
+        kill -0 $PID 2>/dev/null || break
+        /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null &&
+            { up=1; break; }
+        sleep 0.1
+    done
+    [ -n "$up" ] && break
+    kill $PID 2>/dev/null
+    PID=
 done
+[ -n "$up" ] || fail "no local http.server answered (ports taken?)"
 run() { node --experimental-websocket web/cdp.mjs "$CHROME" "http://127.0.0.1:$PORT/index.html" "$@"; }
 
 if [ "${2:-}" = --time ]; then
