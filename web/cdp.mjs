@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const [chrome, url, ...streams] = process.argv.slice(2);
@@ -41,6 +41,9 @@ const cleanup = async () => {
     console.error(`cdp.mjs: warning: ${profile} not removed: ${e.message}`);
   }
 };
+// Chromium is not in our process group, so an interrupt must end it too.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"])
+  process.once(sig, async () => { await cleanup(); process.exit(128 + os.constants.signals[sig]); });
 const timer = setTimeout(async () => { console.error("cdp.mjs: timed out"); await cleanup(); process.exit(1); }, 120000);
 
 const wsUrl = await new Promise((resolve, reject) => {
