@@ -34,6 +34,17 @@ EMSCRIPTEN_KEEPALIVE void dlicw_close(void)
     dlic_model_free(&model);
 }
 
+/* A one-thread context on the model, with g_s lite or the full g_s. */
+static int open_context(dlic_context **c, int lite)
+{
+    dlic_settings s;
+    dlic_default_settings(&s);
+    s.model = model;
+    s.threads = 1;
+    s.lite = lite;
+    return dlic_open(c, &s);
+}
+
 /* The model file's bytes (the caller's copy may go once this returns). */
 EMSCRIPTEN_KEEPALIVE int dlicw_open(const uint8_t *data, size_t size)
 {
@@ -41,11 +52,7 @@ EMSCRIPTEN_KEEPALIVE int dlicw_open(const uint8_t *data, size_t size)
     int err = dlic_model_load(&model, data, size);
     if (err)
         return err;
-    dlic_settings s;
-    dlic_default_settings(&s);
-    s.model = model;
-    s.threads = 1;
-    err = dlic_open(&ctx, &s);
+    err = open_context(&ctx, 0);
     if (err)
         dlic_model_free(&model);
     return err;
@@ -59,12 +66,7 @@ EMSCRIPTEN_KEEPALIVE int dlicw_decode(const uint8_t *data, size_t size, int lite
     if (!ctx)
         return DLIC_ERR_STATE;
     if (lite && !lite_ctx) {
-        dlic_settings s;
-        dlic_default_settings(&s);
-        s.model = model;
-        s.threads = 1;
-        s.lite = 1;
-        int err = dlic_open(&lite_ctx, &s);
+        int err = open_context(&lite_ctx, 1);
         if (err)
             return err;
     }

@@ -13,12 +13,29 @@
 #define CONV_CAT(a, b) CONV_CAT_(a, b)
 #define CONV_PIXEL CONV_CAT(CONV_NAME, _pixel)
 #define CONV_REQUANT CONV_CAT(CONV_NAME, _requant)
+#define CONV_STORE CONV_CAT(CONV_NAME, _store)
 
 static inline int16_t CONV_REQUANT(int32_t acc, uint32_t mul, unsigned sh, int lo, int hi)
 {
     /* SPEC §8.6: acc * MUL fits an i64; SH <= 62 keeps the rounding term in. */
     int64_t v = dlic_rshr64((int64_t)acc * mul, sh);
     return (int16_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* Output o of V pixel x from its int32 sum (bias included): requantised
+ * and stored, through the pixel shuffle (SPEC §5.2: V[y][x][4c + 2dy + dx]
+ * -> U[2y+dy][2x+dx][c]) when the layer has one; out0/out1 as below. */
+static inline void CONV_STORE(const dlic_layer *l, int16_t *out0, int16_t *out1, unsigned x,
+                              unsigned o, int32_t acc)
+{
+    const int16_t v = CONV_REQUANT(acc, l->mul[o], l->shift[o], l->lo, l->hi);
+    if (l->shuffle == 1) {
+        out0[(size_t)x * l->cout + o] = v;
+    } else {
+        const size_t c4 = l->cout / 4;
+        int16_t *out = (o >> 1) & 1 ? out1 : out0;
+        out[(2 * (size_t)x + (o & 1)) * c4 + (o >> 2)] = v;
+    }
 }
 
 /* All cout outputs of one V pixel, with the taps limited to the in-bounds
@@ -47,15 +64,7 @@ static inline void CONV_PIXEL(const dlic_conv_args *a, const int16_t *const *row
         int32_t acc = l->bias[o];
         for (unsigned r = ky0; r < ky1; r++, wp += wrow)
             acc += CONV_DOT(wp, rows[r] + ix * cin, n);
-        const int16_t v = CONV_REQUANT(acc, l->mul[o], l->shift[o], l->lo, l->hi);
-        if (l->shuffle == 1) {
-            out0[(size_t)x * cout + o] = v;
-        } else {
-            /* SPEC §5.2 pixel shuffle: V[y][x][4c + 2dy + dx] -> U[2y+dy][2x+dx][c]. */
-            const size_t c4 = cout / 4;
-            int16_t *out = (o >> 1) & 1 ? out1 : out0;
-            out[(2 * (size_t)x + (o & 1)) * c4 + (o >> 2)] = v;
-        }
+        CONV_STORE(l, out0, out1, x, o, acc);
     }
 }
 

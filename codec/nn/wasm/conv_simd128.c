@@ -40,20 +40,6 @@ static inline int32_t hsum(v128_t v)
            wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3);
 }
 
-/* SPEC §5.2 output o of pixel x (with the pixel shuffle). */
-static inline void put(const dlic_layer *l, int16_t *out0, int16_t *out1, unsigned x,
-                       unsigned o, int32_t acc)
-{
-    const int16_t v = conv_pixelwise_requant(acc, l->mul[o], l->shift[o], l->lo, l->hi);
-    if (l->shuffle == 1) {
-        out0[(size_t)x * l->cout + o] = v;
-    } else {
-        const size_t c4 = l->cout / 4;
-        int16_t *out = (o >> 1) & 1 ? out1 : out0;
-        out[(2 * (size_t)x + (o & 1)) * c4 + (o >> 2)] = v;
-    }
-}
-
 /* Outputs [o0, o1) of pixels x and x + 1, whose windows are whole; rows[ky]
  * as in conv_tmpl.h, for every ky < k. */
 static void pixel_pair(const dlic_conv_args *a, const int16_t *const *rows,
@@ -82,8 +68,8 @@ static void pixel_pair(const dlic_conv_args *a, const int16_t *const *rows,
             }
         }
         for (unsigned j = 0; j < 4; j++) {
-            put(l, out0, out1, x, o + j, l->bias[o + j] + hsum(acc[j][0]));
-            put(l, out0, out1, x + 1, o + j, l->bias[o + j] + hsum(acc[j][1]));
+            conv_pixelwise_store(l, out0, out1, x, o + j, l->bias[o + j] + hsum(acc[j][0]));
+            conv_pixelwise_store(l, out0, out1, x + 1, o + j, l->bias[o + j] + hsum(acc[j][1]));
         }
     }
     for (; o < o1; o++) {
@@ -95,8 +81,8 @@ static void pixel_pair(const dlic_conv_args *a, const int16_t *const *rows,
                 va = wasm_i32x4_add(va, wasm_i32x4_dot_i16x8(vw, wasm_v128_load(rows[ky] + ia + i)));
                 vb = wasm_i32x4_add(vb, wasm_i32x4_dot_i16x8(vw, wasm_v128_load(rows[ky] + ib + i)));
             }
-        put(l, out0, out1, x, o, l->bias[o] + hsum(va));
-        put(l, out0, out1, x + 1, o, l->bias[o] + hsum(vb));
+        conv_pixelwise_store(l, out0, out1, x, o, l->bias[o] + hsum(va));
+        conv_pixelwise_store(l, out0, out1, x + 1, o, l->bias[o] + hsum(vb));
     }
 }
 
