@@ -163,7 +163,7 @@ fuzz:
 
 # WebAssembly decoder (README, "In the browser"; `make wasm`, needs
 # Debian's emscripten): the decoder-only sources (DEC_OBJ's) built with
-# emcc, no SIMD kernels yet, no embedded model (the module is small and the
+# emcc, the SIMD128 kernel of codec/nn/wasm/, no embedded model (the module is small and the
 # page fetches the model file beside it, build/wasm/default.dlicm), one
 # thread. build/wasm/: dlic-core.mjs + .wasm (emscripten's), dlic.mjs (the
 # API), dlic-dec.mjs (a Node CLI like dlic-dec), index.html (the viewer page,
@@ -206,6 +206,14 @@ $(WASM_DIR)/dlic-core.mjs: $(WASM_DIR)/obj/wasm/glue.o $(WASM_DIR)/libdlic-dec.a
 	    -sENVIRONMENT=web,node -sEXPORTED_FUNCTIONS=_malloc,_free \
 	    -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8 $(WASM_LDFLAGS) \
 	    --extern-pre-js wasm/node-shim.js
+
+# The SIMD128 multiply-add peak (bench/wasm_peak.c; run with
+# `node bench/wasm_peak.mjs`), for the ratio of README's "Speed" paragraph.
+.PHONY: wasm-peak
+wasm-peak: $(WASM_DIR)/peak.wasm
+$(WASM_DIR)/peak.wasm: bench/wasm_peak.c Makefile
+	@mkdir -p $(dir $@)
+	$(EMCC) -O3 -msimd128 $(WARN) --no-entry -sSTANDALONE_WASM $< -o $@
 
 $(WASM_DIR)/%.mjs: wasm/%.mjs
 	@mkdir -p $(WASM_DIR)

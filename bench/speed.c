@@ -1,6 +1,7 @@
 /* Speed harness of `make bench-speed` (bench/speed.sh): times dlic_encode
- * and dlic_decode in memory, measures the int8 multiply-accumulate peak of
- * one core with a register-only vpdpbusd loop, and reports peak RSS of a
+ * and dlic_decode in memory, measures the int8 and i16 multiply-accumulate
+ * peaks of one core with register-only vpdpbusd and vpdpwssd loops (the
+ * WebAssembly counterpart: bench/wasm_peak.c), and reports peak RSS of a
  * decode in a process of its own.
  *
  *   speed peak
@@ -54,39 +55,48 @@ static void die(const char *what, int r)
 /* ------------------------------------------------------------------ peak */
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/* 12 independent accumulators, all in registers, cover vpdpbusd's latency
- * times its throughput. Written in asm so that nothing else is measured. */
+/* 12 independent accumulators, all in registers, cover the instruction's
+ * latency times its throughput. Written in asm so that nothing else is
+ * measured. PEAK_LOOP(insn) times 12 x iters of insn zmm1, zmm0, zmmN. */
+#define PEAK_LOOP(insn)                                                           \
+    __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"                         \
+                     "vpternlogd $0xff, %%zmm1, %%zmm1, %%zmm1\n\t"              \
+                     "1:\n\t"                                                    \
+                     insn " %%zmm1, %%zmm0, %%zmm2\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm3\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm4\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm5\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm6\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm7\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm8\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm9\n\t"                          \
+                     insn " %%zmm1, %%zmm0, %%zmm10\n\t"                         \
+                     insn " %%zmm1, %%zmm0, %%zmm11\n\t"                         \
+                     insn " %%zmm1, %%zmm0, %%zmm12\n\t"                         \
+                     insn " %%zmm1, %%zmm0, %%zmm13\n\t"                         \
+                     "dec %0\n\t"                                                \
+                     "jnz 1b\n\t"                                                \
+                     "vzeroupper\n\t"                                            \
+                     : "+r"(n)                                                    \
+                     :                                                            \
+                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",    \
+                       "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", \
+                       "cc")
+
+/* GMAC/s of vpdpbusd (u8 x s8, 64 multiply-adds an instruction) when i8,
+ * else of vpdpwssd (s16 x s16, 32: the path of 12-bit activations). */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static double peak_gmacs(void)
+static double peak_gmacs(int i8)
 {
     const long iters = 50000000;
     long n = iters;
     const double t0 = now_ms();
-    __asm__ volatile(
-        "vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-        "vpternlogd $0xff, %%zmm1, %%zmm1, %%zmm1\n\t"
-        "1:\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm2\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm3\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm4\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm5\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm6\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm7\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm8\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm9\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm10\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm11\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm12\n\t"
-        "vpdpbusd %%zmm1, %%zmm0, %%zmm13\n\t"
-        "dec %0\n\t"
-        "jnz 1b\n\t"
-        "vzeroupper\n\t"
-        : "+r"(n)
-        :
-        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-          "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+    if (i8)
+        PEAK_LOOP("vpdpbusd");
+    else
+        PEAK_LOOP("vpdpwssd");
     const double ms = now_ms() - t0;
-    return (double)iters * 12 * 64 / (ms * 1e6);
+    return (double)iters * 12 * (i8 ? 64 : 32) / (ms * 1e6);
 }
 #endif
 
@@ -334,11 +344,12 @@ int main(int argc, char **argv)
 #if defined(__x86_64__) && defined(__GNUC__)
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx512vnni")) {
-            printf("peak_gmacs_per_core %.1f\n", peak_gmacs());
+            printf("peak_gmacs_per_core %.1f\n", peak_gmacs(1));
+            printf("peak_i16_gmacs_per_core %.1f\n", peak_gmacs(0));
             return 0;
         }
 #endif
-        printf("peak_gmacs_per_core 0\n");
+        printf("peak_gmacs_per_core 0\npeak_i16_gmacs_per_core 0\n");
         return 0;
     }
     if (!strcmp(mode, "time") && i < argc)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Speed benchmark (make bench-speed): encode/decode time per Kodak image
 # (medians of RUNS in-memory runs, bench/speed.c), achieved GMAC/s against
-# the int8 vpdpbusd peak of one core, peak RSS of a decode in a process of
+# the int8 vpdpbusd peak of one core (and the i16 vpdpwssd one, the path of
+# 12-bit activations), peak RSS of a decode in a process of
 # its own (a Kodak image and a BIG synthetic one), and the PyTorch float
 # decode time of the same network (bench/float_decode.py) for the ratio.
 # With a model that has g_s lite (SPEC §8.7) the lite decode of the same
@@ -41,7 +42,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 imgs=$(ls "$KODAK"/kodim*.png | head -n "${KODAK_N:-1000}")
 [ -n "$imgs" ] || { echo "speed.sh: no images in $KODAK" >&2; exit 1; }
 
-echo "== int8 peak of one core (register-only vpdpbusd loop)"
+echo "== int8 and i16 peaks of one core (register-only vpdpbusd, vpdpwssd loops)"
 $S peak | tee "$tmp/peak"
 echo "== per image: median of $RUNS runs, $THREADS threads, cpu: best"
 # shellcheck disable=SC2086
@@ -89,7 +90,8 @@ function med(a, n,   i, j, t) {
 
 echo
 echo "== summary (medians over images)"
-awk -v peak="$(awk '{print $2}' "$tmp/peak")" -v threads="$THREADS" \
+awk -v peak="$(awk '$1 == "peak_gmacs_per_core" {print $2}' "$tmp/peak")" \
+    -v peak16="$(awk '$1 == "peak_i16_gmacs_per_core" {print $2}' "$tmp/peak")" -v threads="$THREADS" \
     -v fl="$(awk '{print $2}' "$tmp/float" 2>/dev/null || echo 0)" \
     -v rk="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_k")" \
     -v rb="$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$tmp/rss_big" 2>/dev/null)" \
@@ -108,6 +110,8 @@ END {
     printf "%-34s %10.1f\n", "decode GMAC/s", mgd
     printf "%-34s %10.1f\n", "int8 peak GMAC/s per core", peak
     if (peak > 0) printf "%-34s %9.1f%%\n", "decode fraction of peak x threads", 100 * mgd / (peak * threads)
+    printf "%-34s %10.1f\n", "i16 peak GMAC/s per core", peak16
+    if (peak16 > 0) printf "%-34s %9.1f%%\n", "decode fraction of i16 peak x thr.", 100 * mgd / (peak16 * threads)
     if (nl > 0) printf "%-34s %10.1f\n", "lite decode ms (median)", med(l, nl)
     if (nl > 0) printf "%-34s %9.3fx\n", "lite / full decode time (median)", med(lr, nl)
     if (fl > 0) printf "%-34s %10.1f\n", "PyTorch float decode ms", fl

@@ -5,7 +5,9 @@
 # would be: the canvas's pixels must hash (SPEC §9) to the conformance
 # manifest's value, and a truncated stream must show the library's error.
 #   sh web/test-browser.sh BUILD                 # the test; exit 0 on success
-#   sh web/test-browser.sh BUILD --time F.dlic   # the page's decode times of F
+#   sh web/test-browser.sh BUILD --time F.dlic...  # the page's decode times:
+#       each stream RUNS times (default 5) in turn, one JSON line a decode
+#       (bench/wasm_speed.sh compares them with the native decoder)
 set -u
 B=${1:-build}
 W=$B/wasm
@@ -39,8 +41,17 @@ done
 run() { node --experimental-websocket web/cdp.mjs "$CHROME" "http://127.0.0.1:$PORT/index.html" "$@"; }
 
 if [ "${2:-}" = --time ]; then
-    cp "${3:?--time needs a stream}" "$T/time.dlic"
-    run time.dlic time.dlic time.dlic time.dlic time.dlic || fail "cdp.mjs"
+    shift 2
+    [ $# -gt 0 ] || fail "--time needs streams"
+    names=
+    for f; do
+        cp "$f" "$T/$(basename "$f")" || fail "$f: cannot read"
+        names="$names $(basename "$f")"
+    done
+    list=
+    for _ in $(seq "${RUNS:-5}"); do list="$list$names"; done
+    # shellcheck disable=SC2086
+    run $list || fail "cdp.mjs"
     exit 0
 fi
 name=kodak192x128-q75
