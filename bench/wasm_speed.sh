@@ -28,24 +28,33 @@ imgs=$(ls "$KODAK"/kodim*.png | head -n "$N")
 for i in $imgs; do
     "$B/dlic-enc" -quiet -q "$Q" "$i" -o "$tmp/$(basename "$i" .png).dlic"
 done
-echo "== native: $B/bench/speed time --threads 1 --runs $RUNS --quality $Q ${CPU:+--cpu $CPU }(N=$N)"
-# shellcheck disable=SC2086
-"$B/bench/speed" time --threads 1 --runs "$RUNS" --quality "$Q" ${CPU:+--cpu "$CPU"} $imgs > "$tmp/native"
+# A shared machine's speed drifts: the peaks and the native times are
+# measured before and after the browser's, and their means used.
+peaks() {
+    "$B/bench/speed" peak
+    node bench/wasm_peak.mjs "$B/wasm/peak.wasm"
+}
+native() {
+    # shellcheck disable=SC2086
+    "$B/bench/speed" time --threads 1 --runs "$RUNS" --quality "$Q" ${CPU:+--cpu "$CPU"} $imgs
+}
+echo "== peaks of one core, native: $B/bench/speed time --threads 1 --runs $RUNS --quality $Q ${CPU:+--cpu $CPU }(N=$N)"
+peaks | tee "$tmp/peak"
+native > "$tmp/native"
 echo "== headless Chromium: web/test-browser.sh $B --time ($RUNS decodes a stream)"
 sh web/test-browser.sh "$B" --time "$tmp"/*.dlic > "$tmp/web"
 grep -q '"ms"' "$tmp/web" || { cat "$tmp/web"; exit 1; }
-echo "== peaks of one core"
-"$B/bench/speed" peak > "$tmp/peak"
-node bench/wasm_peak.mjs "$B/wasm/peak.wasm" >> "$tmp/peak"
-cat "$tmp/peak"
+echo "== native and peaks again"
+native >> "$tmp/native"
+peaks | tee -a "$tmp/peak"
 awk '
 function med(a, n,   i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
     return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 }
-FILENAME ~ /peak$/ { pk[$1] = $2; next }
+FILENAME ~ /peak$/ { pk[$1] += $2 / 2; pn[$1]++; pv[$1, pn[$1]] = $2; next }
 FILENAME ~ /native$/ && /^# model/ { for (i = 1; i <= NF; i++) if ($i == "decode") mac = $(i+1); next }
-FILENAME ~ /native$/ && /^kodim/ { sub(/\.png$/, "", $1); nat[$1] = $5; px[$1] = $2 * $3; next }
+FILENAME ~ /native$/ && /^kodim/ { sub(/\.png$/, "", $1); nat[$1] += $5 / 2; nn[$1]++; n1[$1, nn[$1]] = $5; px[$1] = $2 * $3; next }
 FILENAME ~ /web$/ {
     if (!match($0, /"stream":"[^"]*"/)) next
     s = substr($0, RSTART + 10, RLENGTH - 11); sub(/\.dlic$/, "", s)
@@ -61,7 +70,11 @@ END {
         r[++nr] = m / nat[s]; tn += nat[s]; tw += m; tp += px[s]
         printf "%-12s %10.1f %10.1f %6.2fx\n", s, nat[s], m, m / nat[s]
     }
+    for (s in nat) { b1 += n1[s, 1]; b2 += n1[s, 2] }
     printf "median ratio over %d images: %.2fx (total time ratio %.2fx)\n", nr, med(r, nr), tw / tn
+    printf "drift: native total %.0f then %.0f ms; peaks %s then %s, %s then %s\n", b1, b2,
+        pv["peak_i16_gmacs_per_core", 1], pv["peak_i16_gmacs_per_core", 2],
+        pv["peak_simd128_i16_gmacs_per_core", 1], pv["peak_simd128_i16_gmacs_per_core", 2]
     gn = mac * tp / (tn * 1e6); gw = mac * tp / (tw * 1e6)
     printf "native  %6.1f GMAC/s = %4.1f%% of its i16 peak %.1f\n", gn, 100 * gn / pk["peak_i16_gmacs_per_core"], pk["peak_i16_gmacs_per_core"]
     printf "browser %6.1f GMAC/s = %4.1f%% of the SIMD128 peak %.1f (Node)\n", gw, 100 * gw / pk["peak_simd128_i16_gmacs_per_core"], pk["peak_simd128_i16_gmacs_per_core"]

@@ -44,7 +44,8 @@ const cleanup = async () => {
 // Chromium is not in our process group, so an interrupt must end it too.
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"])
   process.once(sig, async () => { await cleanup(); process.exit(128 + os.constants.signals[sig]); });
-const timer = setTimeout(async () => { console.error("cdp.mjs: timed out"); await cleanup(); process.exit(1); }, 120000);
+const timer = setTimeout(async () => { console.error("cdp.mjs: timed out"); await cleanup(); process.exit(1); },
+  120000 + 20000 * streams.length);
 
 const wsUrl = await new Promise((resolve, reject) => {
   let err = "";
