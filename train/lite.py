@@ -177,6 +177,10 @@ def train(a):
         step, crops = st.get("step", 0), st.get("crops", 0)
         sampler = CropSampler(a.pack, a.crop, seed=a.seed + step)
     set_qat(lite, True, weights_only=True)
+    if a.act_qat:
+        # also the hidden ReLU outputs on an 8-bit grid of a learned step
+        # (quant.py's LSQ), which export then uses (--act-bits 8)
+        set_qat(lite, True)
     lite = lite.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(lite.parameters(), lr=a.lr)
     if os.path.exists(ckpt) and "opt" in st:
@@ -195,13 +199,14 @@ def train(a):
                     "elapsed": elapsed + time.time() - t0,
                     "widths": tuple(a.widths), "M": teacher.M,
                     "teacher": os.path.basename(a.teacher), "beta": a.beta,
-                    "init": a.init, "sampler": sampler.state(),
+                    "init": a.init, "act_qat": a.act_qat, "sampler": sampler.state(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, ckpt)
         lean = {"lite": {k: v.half() if v.is_floating_point() else v
                          for k, v in lite.state_dict().items()},
                 "widths": tuple(a.widths), "M": teacher.M, "step": step,
-                "crops": crops, "beta": a.beta, "init": a.init}
+                "crops": crops, "beta": a.beta, "init": a.init,
+                "act_qat": a.act_qat}
         torch.save(lean, os.path.join(a.run, "lite.pt.tmp"))
         os.replace(os.path.join(a.run, "lite.pt.tmp"), os.path.join(a.run, "lite.pt"))
 
@@ -278,10 +283,11 @@ def load_lite(path):
 
 
 @torch.no_grad()
-def quantize_lite(lite, teacher, dec, images, act_bits=12):
+def quantize_lite(lite, teacher, dec, images, act_bits=(12, 12, 12)):
     """The integer layers of g_s lite (§8.2) for model file dec: the input
-    step is dec's step of YH, ReLU steps from calibration (export's rule),
-    the last layer's output in pixels 0..255."""
+    step is dec's step of YH, ReLU steps from calibration (export's rule)
+    with act_bits[i] bits of output for hidden layer i, the last layer's
+    output in pixels 0..255."""
     s_y = export.decoder_step(dec, teacher)
     samples, means = {}, {}
     hooks = []
@@ -299,10 +305,13 @@ def quantize_lite(lite, teacher, dec, images, act_bits=12):
     for h in hooks:
         h.remove()
     layers, s_in, amax = [], s_y, dec.YMAX
-    hi_act = (1 << act_bits) - 1
     for i, (conv, spec) in enumerate(zip(lite.convs, lite.specs)):
         mu = np.mean(means[i], 0)
         if spec[5]:
+            hi_act = (1 << act_bits[i]) - 1
+            if int(conv.calibrated) and hi_act != 255:
+                raise SystemExit(f"hidden layer {i} was trained with 8-bit activations "
+                                 "(--act-qat): export it with --act-bits 8")
             s_out = export.relu_step(conv, np.concatenate(samples[i]), True, hi_act)
             L = export.quantize_conv(conv, spec, s_in, s_out, 0, hi_act, amax,
                                      None, mu)
@@ -312,6 +321,19 @@ def quantize_lite(lite, teacher, dec, images, act_bits=12):
                                      np.full(spec[1], 0.5), mu)
         layers.append(L)
     return layers
+
+
+def parse_act_bits(text):
+    """--act-bits: "8" for the three hidden layers, or "8,8,12"."""
+    try:
+        bits = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        bits = ()
+    if len(bits) == 1:
+        bits *= 3
+    if len(bits) != 3 or not all(1 <= b <= 15 for b in bits):
+        raise argparse.ArgumentTypeError(f"'{text}': one or three bit counts in 1..15")
+    return bits
 
 
 def export_main(a):
@@ -351,6 +373,9 @@ def main():
                         "a lite.pt (train/checkpoints/lite.pt) to continue")
     t.add_argument("--beta", type=float, default=0.5,
                    help="weight of the distance to the teacher's output")
+    t.add_argument("--act-qat", action="store_true",
+                   help="train with the hidden ReLU outputs rounded to 8 bits "
+                        "(learned steps, LSQ) as `export --act-bits 8` makes them")
     t.add_argument("--batch", type=int, default=8)
     t.add_argument("--crop", type=int, default=256)
     t.add_argument("--pool", type=int, default=32, help="batches per pool")
@@ -369,10 +394,11 @@ def main():
     e.add_argument("--teacher", default=DEFAULT_CKPT)
     e.add_argument("--calib-crops", type=int, default=16)
     e.add_argument("--threads", type=int, default=1)
-    e.add_argument("--act-bits", type=int, default=12, choices=range(1, 16),
-                   metavar="1..15",
-                   help="bits of the ReLU outputs (default 12); 8 puts the "
-                        "layers after the first on the kernels' u8 path "
+    e.add_argument("--act-bits", type=parse_act_bits, default=(12, 12, 12),
+                   metavar="B|B1,B2,B3",
+                   help="bits (1..15) of the ReLU outputs, one for all three "
+                        "hidden layers or one each (default 12); 8 puts the "
+                        "layer that reads them on the kernels' u8 path "
                         "(vpdpbusd: twice the multiply-adds per instruction)")
     a = ap.parse_args()
     if a.cmd == "train":
