@@ -97,7 +97,6 @@ void dlic_nn_dsp_init_avxvnni(dlic_nn_dsp *dsp);
 void dlic_nn_dsp_init_avx512(dlic_nn_dsp *dsp);
 /* WebAssembly builds with SIMD128 (codec/nn/wasm/conv_simd128.c). */
 void dlic_nn_dsp_init_simd128(dlic_nn_dsp *dsp);
-void dlic_conv_simd128(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch);
 
 /* The C reference kernel, usable directly by tests (checkasm style). */
 void dlic_conv_c(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch);

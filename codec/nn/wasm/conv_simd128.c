@@ -1,133 +1,135 @@
-/* The convolution of conv_c.c with WebAssembly SIMD128 dot products
- * (i16x8.load8x8_s then i32x4.dot_i16x8_s, eight products a step): the same
- * int32 sums, so the same bits (the Node conformance run, tests/cli/wasm.sh,
- * checks every stream). Built only by `make wasm` with -msimd128.
- *
- * Pixels whose whole k x k window lies inside the input, in pairs, with
- * cin a multiple of 8 (every layer a decoder runs) take a register-blocked
- * path: 4 output channels x 2 pixels in 8 accumulators, so each input
- * vector is loaded once for 4 channels and each weight vector once for 2
- * pixels, and the horizontal sums wait until the end of the window. The
- * other pixels take conv_tmpl.h's per-pixel path. */
+/* WebAssembly SIMD128 convolution (SPEC §5.2), bit-exact with dlic_conv_c:
+ * the scheme of the x86 kernels (codec/nn/pack.h, codec/nn/conv_glue.h)
+ * with 4 output channels per vector. Each step broadcasts one dword of
+ * input (2 s16 channels of one pixel, v128.load32_splat) and adds its dot
+ * product with the matching dword of each lane's weights
+ * (i32x4.dot_i16x8_s, exact: no saturation) to the lane's int32
+ * accumulator, so there are no horizontal sums; the packed input rows
+ * carry the zero padding, so border pixels take the same path. SPEC §8.6
+ * bounds |B| + every partial sum below 2^31, so every order of summation
+ * is exact; the Node conformance run (tests/cli/wasm.sh) checks every
+ * stream. SIMD128 has no per-lane 64-bit shift: the requantisation, once
+ * per output, is the C code's, lane by lane. Built only by `make wasm`
+ * with -msimd128. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <wasm_simd128.h>
 
+#include "core/common.h"
 #include "codec/nn/dsp.h"
+#include "codec/nn/pack.h"
 
-static inline int32_t dot_simd128(const int8_t *w, const int16_t *x, size_t n)
+#define VL 4
+#define MAXACC 10
+
+/* 2 or 1 vectors of output channels times 5 or 8 pixels: with the weight
+ * vectors and the broadcast input, 13 or 10 of the 16 registers V8 gives
+ * SIMD128 on x86-64. */
+static const unsigned blocks[][2] = { { 2, 5 }, { 1, 8 } };
+
+typedef struct kctx {
+    const dlic_pack_q *q;
+    const int32_t *w;
+    unsigned k, s, cg, cout, c4, shuffle, wo;
+    int64_t lo, hi;
+} kctx;
+
+/* SPEC §5.2's requantisation of the 4 lanes of acc (pack.h's constants). */
+static inline void requant(v128_t acc, const dlic_pack_q *q, int64_t lo, int64_t hi,
+                           int16_t t[VL])
 {
-    v128_t acc = wasm_i32x4_splat(0);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w + i),
-                                                       wasm_v128_load(x + i)));
-    int32_t s = wasm_i32x4_extract_lane(acc, 0) + wasm_i32x4_extract_lane(acc, 1) +
-                wasm_i32x4_extract_lane(acc, 2) + wasm_i32x4_extract_lane(acc, 3);
-    for (; i < n; i++)
-        s += w[i] * x[i];
-    return s;
+    int32_t a[VL];
+    wasm_v128_store(a, acc);
+    for (unsigned i = 0; i < VL; i++) {
+        const int64_t sh = i & 1 ? q->sh_o[i / 2] : q->sh_e[i / 2];
+        const int64_t v = dlic_rshr64((int64_t)a[i] * q->mul[i], (unsigned)sh);
+        t[i] = (int16_t)(v < lo ? lo : v > hi ? hi : v);
+    }
 }
 
-#define CONV_NAME conv_pixelwise
-#define CONV_DOT dot_simd128
-#define CONV_LINKAGE static
-#include "codec/nn/conv_tmpl.h"
-
-static inline int32_t hsum(v128_t v)
+static inline void store(const kctx *c, const int16_t t[VL], unsigned b, unsigned x,
+                         int16_t *o0, int16_t *o1)
 {
-    return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) +
-           wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3);
+    if (c->shuffle == 1) {
+        if (b * VL >= c->cout)
+            return;
+        const unsigned n = c->cout - b * VL;
+        memcpy(o0 + (size_t)x * c->cout + b * VL, t, (n >= VL ? VL : n) * sizeof(int16_t));
+    } else {
+        /* Lanes [dy][dx], one channel each (pack.h). */
+        if (b >= c->c4)
+            return;
+        const size_t x0 = 2 * (size_t)x * c->c4 + b, x1 = x0 + c->c4;
+        o0[x0] = t[0];
+        o0[x1] = t[1];
+        o1[x0] = t[2];
+        o1[x1] = t[3];
+    }
 }
 
-/* Outputs [o0, o1) of pixels x and x + 1, whose windows are whole; rows[ky]
- * as in conv_tmpl.h, for every ky < k. */
-static void pixel_pair(const dlic_conv_args *a, const int16_t *const *rows,
-                       int16_t *out0, int16_t *out1, unsigned x, unsigned o0, unsigned o1)
+/* cob x px outputs: pixels x0 .. x0 + px - 1 of one row, output blocks
+ * grp * cob .. grp * cob + cob - 1. rp[ky]: packed input rows. */
+static inline __attribute__((always_inline)) void
+block(const kctx *c, const uint8_t *const *rp, unsigned grp, unsigned x0,
+      int16_t *o0, int16_t *o1, const unsigned cob, const unsigned px)
 {
-    const dlic_layer *l = a->l;
-    const unsigned k = l->k, cin = l->cin;
-    const size_t n = (size_t)k * cin, wout = n * k;
-    const size_t ia = ((size_t)x * l->stride - (k - 1) / 2) * cin;   /* >= 0 */
-    const size_t ib = ia + (size_t)l->stride * cin;
-    unsigned o = o0;
-    for (; o + 4 <= o1; o += 4) {
-        v128_t acc[4][2];
-        for (unsigned j = 0; j < 4; j++)
-            acc[j][0] = acc[j][1] = wasm_i32x4_splat(0);
-        const int8_t *w = l->w + (size_t)o * wout;
-        for (unsigned ky = 0; ky < k; ky++, w += n) {
-            const int16_t *xa = rows[ky] + ia, *xb = rows[ky] + ib;
-            for (size_t i = 0; i < n; i += 8) {
-                const v128_t va = wasm_v128_load(xa + i), vb = wasm_v128_load(xb + i);
-                for (unsigned j = 0; j < 4; j++) {
-                    const v128_t vw = wasm_i16x8_load8x8(w + j * wout + i);
-                    acc[j][0] = wasm_i32x4_add(acc[j][0], wasm_i32x4_dot_i16x8(vw, va));
-                    acc[j][1] = wasm_i32x4_add(acc[j][1], wasm_i32x4_dot_i16x8(vw, vb));
+    v128_t acc[MAXACC];
+    const dlic_pack_q *q = c->q + (size_t)grp * cob;
+    for (unsigned j = 0; j < cob; j++) {
+        const v128_t b = wasm_v128_load(q[j].bias);
+        for (unsigned p = 0; p < px; p++)
+            acc[p * cob + j] = b;
+    }
+    const size_t pstep = (size_t)c->s * c->cg;
+    const int32_t *wp = c->w + (size_t)grp * c->k * c->k * c->cg * cob * VL;
+    for (unsigned ky = 0; ky < c->k; ky++)
+        for (unsigned kx = 0; kx < c->k; kx++) {
+            const int32_t *ip = (const int32_t *)(const void *)rp[ky] +
+                                ((size_t)x0 * c->s + kx) * c->cg;
+            for (unsigned g = 0; g < c->cg; g++, ip++, wp += cob * VL) {
+                v128_t w[2];
+                for (unsigned j = 0; j < cob; j++)
+                    w[j] = wasm_v128_load(wp + j * VL);
+                for (unsigned p = 0; p < px; p++) {
+                    const v128_t b = wasm_v128_load32_splat(ip + p * pstep);
+                    for (unsigned j = 0; j < cob; j++)
+                        acc[p * cob + j] = wasm_i32x4_add(acc[p * cob + j],
+                                                          wasm_i32x4_dot_i16x8(b, w[j]));
                 }
             }
         }
-        for (unsigned j = 0; j < 4; j++) {
-            conv_pixelwise_store(l, out0, out1, x, o + j, l->bias[o + j] + hsum(acc[j][0]));
-            conv_pixelwise_store(l, out0, out1, x + 1, o + j, l->bias[o + j] + hsum(acc[j][1]));
+    for (unsigned p = 0; p < px && x0 + p < c->wo; p++)
+        for (unsigned j = 0; j < cob; j++) {
+            int16_t t[VL];
+            requant(acc[p * cob + j], &q[j], c->lo, c->hi, t);
+            store(c, t, grp * cob + j, x0 + p, o0, o1);
         }
-    }
-    for (; o < o1; o++) {
-        v128_t va = wasm_i32x4_splat(0), vb = va;
-        const int8_t *w = l->w + (size_t)o * wout;
-        for (unsigned ky = 0; ky < k; ky++, w += n)
-            for (size_t i = 0; i < n; i += 8) {
-                const v128_t vw = wasm_i16x8_load8x8(w + i);
-                va = wasm_i32x4_add(va, wasm_i32x4_dot_i16x8(vw, wasm_v128_load(rows[ky] + ia + i)));
-                vb = wasm_i32x4_add(vb, wasm_i32x4_dot_i16x8(vw, wasm_v128_load(rows[ky] + ib + i)));
-            }
-        conv_pixelwise_store(l, out0, out1, x, o, l->bias[o] + hsum(va));
-        conv_pixelwise_store(l, out0, out1, x + 1, o, l->bias[o] + hsum(vb));
-    }
 }
 
-void dlic_conv_simd128(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
+typedef void (*block_fn)(const kctx *c, const uint8_t *const *rp, unsigned grp,
+                         unsigned x0, int16_t *o0, int16_t *o1);
+
+static void block_2(const kctx *c, const uint8_t *const *rp, unsigned grp, unsigned x0,
+                    int16_t *o0, int16_t *o1)
 {
-    const dlic_layer *l = a->l;
-    const unsigned k = l->k, s = l->stride, p = (k - 1) / 2;
-    if (l->cin % 8) {
-        conv_pixelwise(a, y0, y1, scratch);
-        return;
-    }
-    unsigned o0, o1;
-    dlic_conv_slice(a, l->cout, &o0, &o1);
-    /* pixels x with a whole window: x s >= p and x s - p + k <= w */
-    const unsigned xa = (p + s - 1) / s;
-    const unsigned xb = a->w + p >= k ? (a->w + p - k) / s + 1 : 0;  /* exclusive */
-    for (unsigned y = y0; y < y1; y++) {
-        const long iy = (long)y * s - (long)p;
-        if (iy < 0 || iy + (long)k > (long)a->h || xb <= xa) {
-            conv_pixelwise(a, y, y + 1, scratch);
-            continue;
-        }
-        const int16_t *rows[5];
-        for (unsigned ky = 0; ky < k; ky++)
-            rows[ky] = dlic_conv_src_row(a, (unsigned)(iy + (long)ky));
-        int16_t *out0 = dlic_conv_dst_row(a, y * l->shuffle);
-        int16_t *out1 = l->shuffle == 2 ? dlic_conv_dst_row(a, 2 * y + 1) : NULL;
-        const unsigned end = xb < a->wo ? xb : a->wo;
-        for (unsigned x = 0; x < a->wo; x++) {
-            if (x >= xa && x + 1 < end) {
-                pixel_pair(a, rows, out0, out1, x, o0, o1);
-                x++;
-                continue;
-            }
-            const long ix = (long)x * s - (long)p;
-            const long xr = (long)a->w - ix;
-            conv_pixelwise_pixel(a, rows, out0, out1, x, 0, k, ix < 0 ? (unsigned)-ix : 0,
-                                 xr < (long)k ? (unsigned)xr : k);
-        }
-    }
+    block(c, rp, grp, x0, o0, o1, 2, 5);
 }
 
-void dlic_nn_dsp_init_simd128(dlic_nn_dsp *dsp)
+static void block_1(const kctx *c, const uint8_t *const *rp, unsigned grp, unsigned x0,
+                    int16_t *o0, int16_t *o1)
 {
-    for (unsigned ki = 0; ki < 3; ki++)
-        for (unsigned si = 0; si < 2; si++)
-            dsp->conv[ki][si] = dlic_conv_simd128;
+    block(c, rp, grp, x0, o0, o1, 1, 8);
 }
+
+static block_fn pick_block(const dlic_pack_cfg *cfg)
+{
+    return cfg->cob == 2 ? block_2 : block_1;
+}
+
+#define CONV_GLUE_VL VL
+#define CONV_GLUE_U8 0
+#define CONV_GLUE_BLOCKS blocks
+#define CONV_GLUE_SPLAT64(v) ((int64_t)(v))
+#define CONV_GLUE_INIT dlic_nn_dsp_init_simd128
+#include "codec/nn/conv_glue.h"

@@ -1,5 +1,5 @@
-/* What every SIMD convolution file shares besides its register blocks:
- * the row loop of the kernel, and the weight-packing hooks of
+/* What every SIMD convolution file (x86/, wasm/) shares besides its
+ * register blocks: the row loop of the kernel, and the weight-packing hooks of
  * codec/nn/pack.h, which differ between instruction sets only by the
  * vector width, the u8 support and the register blocks, and the init
  * that installs them with the kernel.
