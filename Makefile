@@ -122,7 +122,7 @@ test check:
 	$(MAKE) BUILD=build/san OPT="-O1 -g" \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    all tests
-	if command -v $(EMCC) >/dev/null 2>&1; then $(MAKE) BUILD=build/san wasm; fi
+	if command -v $(EMCC) >/dev/null 2>&1; then $(MAKE) BUILD=build/san wasm wasm-checkasm; fi
 	ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/san
 
 # The README's first command: encode and decode a sample image with the
@@ -206,6 +206,17 @@ $(WASM_DIR)/dlic-core.mjs: $(WASM_DIR)/obj/wasm/glue.o $(WASM_DIR)/libdlic-dec.a
 	    -sENVIRONMENT=web,node -sEXPORTED_FUNCTIONS=_malloc,_free \
 	    -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8 $(WASM_LDFLAGS) \
 	    --extern-pre-js wasm/node-shim.js
+
+# tests/test_checkasm.c in WebAssembly (the SIMD128 kernel against the C
+# one, bit for bit; cmocka's asserts from tests/wasm/shim/), one file that
+# Node runs: `node BUILD/wasm/checkasm.cjs` (tests/cli/wasm.sh).
+.PHONY: wasm-checkasm
+wasm-checkasm: $(WASM_DIR)/checkasm.cjs
+$(WASM_DIR)/checkasm.cjs: tests/test_checkasm.c tests/wasm/shim/cmocka.h $(WASM_DIR)/libdlic-dec.a
+	NODE_PATH=/usr/share/nodejs $(EMCC) $(WASM_CFLAGS) -Itests/wasm/shim $< \
+	    $(WASM_DIR)/libdlic-dec.a -o $(WASM_DIR)/checkasm.js \
+	    -sSINGLE_FILE=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node
+	mv $(WASM_DIR)/checkasm.js $@
 
 # The SIMD128 multiply-add peak (bench/wasm_peak.c; run with
 # `node bench/wasm_peak.mjs`), for the ratio of README's "Speed" paragraph.

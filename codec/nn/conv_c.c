@@ -46,8 +46,8 @@ void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
     if (cpu_flags & DLIC_CPU_AVX512)
         dlic_nn_dsp_init_avx512(dsp);
 #elif defined(__wasm_simd128__)
-    (void)cpu_flags;                    /* fixed at build time (-msimd128) */
-    dlic_nn_dsp_init_simd128(dsp);
+    if (cpu_flags & DLIC_CPU_SIMD128)
+        dlic_nn_dsp_init_simd128(dsp);
 #else
     (void)cpu_flags;
 #endif

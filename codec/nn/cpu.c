@@ -52,6 +52,9 @@ static unsigned detect(void)
         flags |= DLIC_CPU_AVX512;
     return flags;
 }
+#elif defined(__wasm_simd128__)
+/* A module built with SIMD128 does not load where SIMD128 is missing. */
+static unsigned detect(void) { return DLIC_CPU_SIMD128; }
 #else
 static unsigned detect(void) { return 0; }
 #endif
@@ -80,6 +83,8 @@ static unsigned env_mask(void)
         return DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI;
     if (!strcmp(e, "avx512"))
         return DLIC_CPU_AVX2 | DLIC_CPU_AVXVNNI | DLIC_CPU_AVX512;
+    if (!strcmp(e, "simd128"))
+        return DLIC_CPU_SIMD128;
     return ~0u;
 }
 

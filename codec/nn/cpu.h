@@ -7,7 +7,7 @@ unsigned dlic_cpu_detect(void);
 
 /* What the kernels may use: detected AND mask AND the DLIC_CPU environment
  * variable ("scalar", "avx2", "avxvnni" or "avx512", each allowing the
- * ones before it; unset or other: no restriction). */
+ * ones before it, or "simd128"; unset or other: no restriction). */
 unsigned dlic_cpu_flags(unsigned mask);
 
 #endif

@@ -105,6 +105,7 @@ enum dlic_cpu {                 /* bits of dlic_settings.cpu_mask */
     DLIC_CPU_AVX2 = 1u << 0,
     DLIC_CPU_AVX512 = 1u << 1,  /* AVX-512 F/BW/VL with VNNI */
     DLIC_CPU_AVXVNNI = 1u << 2, /* AVX-VNNI (VEX, 256-bit) with AVX2 */
+    DLIC_CPU_SIMD128 = 1u << 3, /* WebAssembly SIMD128 (a -msimd128 build) */
 };
 
 typedef struct dlic_settings {

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The WebAssembly decoder (make wasm; README, "In the browser") in Node:
 # the conformance suite through the ES module (tests/wasm/conformance.mjs),
-# and the Node CLI dlic-dec.mjs against dlic-dec (same pixels, exit status
-# and a one-line error, no output file on failure).
+# the kernels' checkasm (make wasm-checkasm), and the Node CLI dlic-dec.mjs
+# against dlic-dec (same pixels, exit status and a one-line error, no
+# output file on failure).
 # Usage: sh tests/cli/wasm.sh BUILD_DIR. Skips without node or emcc; fails
 # when emcc is there but BUILD_DIR/wasm was not built.
 set -u
@@ -18,6 +19,10 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT INT TERM
 
 node tests/wasm/conformance.mjs "$W" || fail "conformance"
+# the SIMD128 kernel against the C one, bit for bit (tests/test_checkasm.c)
+[ -f "$W/checkasm.cjs" ] || fail "$W/checkasm.cjs missing (make BUILD=$B wasm-checkasm)"
+node "$W/checkasm.cjs" > "$T/checkasm" 2>&1 || { cat "$T/checkasm"; fail "checkasm"; }
+grep "layers OK" "$T/checkasm"
 
 s=conformance/streams/kodak192x128-q75.dlic
 h=$(node "$W/dlic-dec.mjs" --hash "$s" "$T/w.ppm") || fail "dlic-dec.mjs exit $?"
