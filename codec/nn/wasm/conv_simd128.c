@@ -1,5 +1,5 @@
 /* WebAssembly SIMD128 convolution (SPEC §5.2), bit-exact with dlic_conv_c:
- * the scheme of the x86 kernels (codec/nn/pack.h, codec/nn/conv_glue.h)
+ * the scheme of the x86 kernels (codec/nn/pack.h, codec/nn/conv_glue_tmpl.h)
  * with 4 output channels per vector. Each step broadcasts one dword of
  * input (2 s16 channels of one pixel, v128.load32_splat) and adds its dot
  * product with the matching dword of each lane's weights
@@ -132,4 +132,4 @@ static block_fn pick_block(const dlic_pack_cfg *cfg)
 #define CONV_GLUE_BLOCKS blocks
 #define CONV_GLUE_SPLAT64(v) ((int64_t)(v))
 #define CONV_GLUE_INIT dlic_nn_dsp_init_simd128
-#include "codec/nn/conv_glue.h"
+#include "codec/nn/conv_glue_tmpl.h"

@@ -139,4 +139,4 @@ static block_fn pick_block(const dlic_pack_cfg *cfg)
 #define CONV_GLUE_BLOCKS blocks
 #define CONV_GLUE_SPLAT64 _mm512_set1_epi64
 #define CONV_GLUE_INIT dlic_nn_dsp_init_avx512
-#include "codec/nn/conv_glue.h"
+#include "codec/nn/conv_glue_tmpl.h"

@@ -185,4 +185,4 @@ static block_fn pick_block(const dlic_pack_cfg *cfg)
 #define CONV_GLUE_BLOCKS blocks
 #define CONV_GLUE_SPLAT64 _mm256_set1_epi64x
 #define CONV_GLUE_INIT CONV_YMM_INIT
-#include "codec/nn/conv_glue.h"
+#include "codec/nn/conv_glue_tmpl.h"

@@ -14,7 +14,7 @@
  * computes cfg->cob vectors of output channels times cfg->px pixels of
  * one output row. */
 #ifndef CONV_GLUE_INIT
-#error "define the CONV_GLUE_* macros before including conv_glue.h"
+#error "define the CONV_GLUE_* macros before including conv_glue_tmpl.h"
 #endif
 
 static void glue_conv(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
