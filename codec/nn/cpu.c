@@ -1,4 +1,5 @@
-/* CPU feature detection with cpuid/xgetbv (x86); no features elsewhere. */
+/* CPU feature detection with cpuid/xgetbv (x86); SIMD128 in a -msimd128
+ * WebAssembly build (fixed when it is built); no features elsewhere. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
