@@ -31,12 +31,7 @@ static inline int32_t dot(const int8_t *w, const int16_t *x, size_t n)
 void dlic_nn_dsp_init(dlic_nn_dsp *dsp, unsigned cpu_flags)
 {
     memset(dsp, 0, sizeof(*dsp));       /* padding too: tables compare whole */
-    for (unsigned ki = 0; ki < 3; ki++)
-        for (unsigned si = 0; si < 2; si++)
-            dsp->conv[ki][si] = dlic_conv_c;
-    dsp->packed_size = NULL;
-    dsp->pack = NULL;
-    dsp->scratch_size = NULL;
+    dlic_nn_dsp_set(dsp, dlic_conv_c, NULL, NULL, NULL);
     dsp->cpu_flags = cpu_flags;
 #if defined(__x86_64__) || defined(__i386__)
     if (cpu_flags & DLIC_CPU_AVX2)

@@ -76,10 +76,5 @@ static size_t glue_scratch_size(const dlic_layer *l, unsigned w)
 
 void CONV_GLUE_INIT(dlic_nn_dsp *dsp)
 {
-    for (unsigned ki = 0; ki < 3; ki++)
-        for (unsigned si = 0; si < 2; si++)
-            dsp->conv[ki][si] = glue_conv;
-    dsp->packed_size = glue_packed_size;
-    dsp->pack = glue_pack;
-    dsp->scratch_size = glue_scratch_size;
+    dlic_nn_dsp_set(dsp, glue_conv, glue_packed_size, glue_pack, glue_scratch_size);
 }

@@ -1,9 +1,9 @@
-/* The portable convolution (SPEC §5.2) as a template: the C reference
- * (conv_c.c) and kernels that differ only in their dot product (the
- * WebAssembly SIMD128 one, wasm/conv_simd128.c) include it after defining
- * CONV_NAME (the kernel's name) and CONV_DOT(w, x, n) (the int32 sum of n
- * int8 x int16 products; any order: SPEC §8.6 bounds every partial sum),
- * and CONV_LINKAGE (static for a kernel that wraps it; default extern). */
+/* The portable convolution (SPEC §5.2) as a template: a kernel that
+ * differs only in its dot product (the C reference, conv_c.c) includes it
+ * after defining CONV_NAME (the kernel's name) and CONV_DOT(w, x, n) (the
+ * int32 sum of n int8 x int16 products; any order: SPEC §8.6 bounds every
+ * partial sum). The SIMD kernels (x86/, wasm/) use pack.h's layouts and
+ * conv_glue_tmpl.h instead. */
 #include <stddef.h>
 
 #include "core/common.h"
@@ -68,11 +68,7 @@ static inline void CONV_PIXEL(const dlic_conv_args *a, const int16_t *const *row
     }
 }
 
-#ifndef CONV_LINKAGE
-#define CONV_LINKAGE
-#endif
-
-CONV_LINKAGE void CONV_NAME(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
+void CONV_NAME(const dlic_conv_args *a, unsigned y0, unsigned y1, void *scratch)
 {
     const dlic_layer *l = a->l;
     const unsigned k = l->k, s = l->stride;

@@ -88,6 +88,21 @@ typedef struct dlic_nn_dsp {
 
 static inline unsigned dlic_conv_kidx(unsigned k) { return k >> 1; }
 
+/* One kernel for every (k, stride) entry, with its packing hooks (NULL:
+ * the kernel reads l->w and needs no scratch). */
+static inline void dlic_nn_dsp_set(dlic_nn_dsp *dsp, dlic_conv_fn conv,
+                                   size_t (*packed_size)(const dlic_layer *l),
+                                   void (*pack)(const dlic_layer *l, void *packed),
+                                   size_t (*scratch_size)(const dlic_layer *l, unsigned w))
+{
+    for (unsigned ki = 0; ki < 3; ki++)
+        for (unsigned si = 0; si < 2; si++)
+            dsp->conv[ki][si] = conv;
+    dsp->packed_size = packed_size;
+    dsp->pack = pack;
+    dsp->scratch_size = scratch_size;
+}
+
 /* Fill every entry with the C kernels, then let the ISA-specific inits
  * override entries for each feature in `cpu_flags` (enum dlic_cpu bits),
  * in ascending order. */
