@@ -51,10 +51,28 @@ DEFAULT_CKPT = os.path.join(HERE, "checkpoints", "dlic.pt")
 DEFAULT_WIDTHS = (64, 64, 32)
 
 
-def lite_specs(M, widths):
+def lite_specs(M, widths, pointwise=False):
+    """pointwise: a 1x1 ReLU layer of c channels at 1/2 resolution before
+    the output layer (c^2 / 4 multiply-adds per pixel)."""
     a, b, c = widths
+    mid = [(c, c, 1, 1, 1, True)] if pointwise else []
     return [(M, 4 * a, 3, 1, 2, True), (a, 4 * b, 3, 1, 2, True),
-            (b, 4 * c, 3, 1, 2, True), (c, 12, 3, 1, 2, False)]
+            (b, 4 * c, 3, 1, 2, True)] + mid + [(c, 12, 3, 1, 2, False)]
+
+
+@torch.no_grad()
+def add_pointwise(lite, widths):
+    """lite with the 1x1 layer of lite_specs(pointwise=True) inserted as the
+    identity: its input is a ReLU output (>= 0), so the new model computes
+    exactly what lite did."""
+    c = widths[2]
+    new = Transform(lite_specs(lite.specs[0][0], widths, True))
+    for i in range(3):
+        new.convs[i].load_state_dict(lite.convs[i].state_dict())
+    new.convs[4].load_state_dict(lite.convs[3].state_dict())
+    new.convs[3].weight.copy_(torch.eye(c).reshape(c, c, 1, 1))
+    new.convs[3].bias.zero_()
+    return new
 
 
 def macs(specs):
@@ -153,18 +171,23 @@ def train(a):
     sampler = CropSampler(a.pack, a.crop, seed=a.seed)
     ckpt = os.path.join(a.run, "ckpt.pt")
     os.makedirs(a.run, exist_ok=True)
-    specs = lite_specs(teacher.M, a.widths)
+    specs = lite_specs(teacher.M, a.widths, a.pointwise)
     step = crops = 0
     elapsed = 0.0
     if os.path.exists(ckpt):
         st = torch.load(ckpt, map_location="cpu", weights_only=False)
         lite = Transform(specs)
+        if st.get("pointwise", False) != a.pointwise:
+            raise SystemExit(f"{ckpt} was trained with{'' if st.get('pointwise') else 'out'}"
+                             " --pointwise; pass the same")
         lite.load_state_dict(st["lite"])
         step, crops, elapsed = st["step"], st["crops"], st["elapsed"]
         sampler.set_state(st["sampler"])
         torch.set_rng_state(st["torch_rng"])
     elif a.init == "prune":
         lite = prune(teacher, a.widths, sampler, log=lambda s: print(s, file=sys.stderr))
+        if a.pointwise:
+            lite = add_pointwise(lite, a.widths)
     elif a.init == "scratch":
         torch.manual_seed(a.seed)
         lite = Transform(specs)
@@ -173,6 +196,10 @@ def train(a):
         if tuple(st["widths"]) != tuple(a.widths):
             raise SystemExit(f"{a.init} has widths {st['widths']}; pass --widths "
                              + ",".join(str(v) for v in st["widths"]))
+        if a.pointwise and not st.get("pointwise", False):
+            lite = add_pointwise(lite, a.widths)
+        elif st.get("pointwise", False) != a.pointwise:
+            raise SystemExit(f"{a.init} has the 1x1 layer; pass --pointwise")
         lite.train()
         step, crops = st.get("step", 0), st.get("crops", 0)
         sampler = CropSampler(a.pack, a.crop, seed=a.seed + step)
@@ -199,14 +226,15 @@ def train(a):
                     "elapsed": elapsed + time.time() - t0,
                     "widths": tuple(a.widths), "M": teacher.M,
                     "teacher": os.path.basename(a.teacher), "beta": a.beta,
-                    "init": a.init, "act_qat": a.act_qat, "sampler": sampler.state(),
+                    "init": a.init, "act_qat": a.act_qat, "pointwise": a.pointwise,
+                    "sampler": sampler.state(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, ckpt)
         lean = {"lite": {k: v.half() if v.is_floating_point() else v
                          for k, v in lite.state_dict().items()},
                 "widths": tuple(a.widths), "M": teacher.M, "step": step,
                 "crops": crops, "beta": a.beta, "init": a.init,
-                "act_qat": a.act_qat}
+                "act_qat": a.act_qat, "pointwise": a.pointwise}
         torch.save(lean, os.path.join(a.run, "lite.pt.tmp"))
         os.replace(os.path.join(a.run, "lite.pt.tmp"), os.path.join(a.run, "lite.pt"))
 
@@ -273,7 +301,7 @@ def train(a):
 
 def load_lite(path):
     st = torch.load(path, map_location="cpu", weights_only=False)
-    lite = Transform(lite_specs(st["M"], tuple(st["widths"])))
+    lite = Transform(lite_specs(st["M"], tuple(st["widths"]), st.get("pointwise", False)))
     lite.load_state_dict({k: v.float() if v.is_floating_point() else v
                           for k, v in st["lite"].items()})
     set_qat(lite, True, weights_only=True)
@@ -283,11 +311,17 @@ def load_lite(path):
 
 
 @torch.no_grad()
-def quantize_lite(lite, teacher, dec, images, act_bits=(12, 12, 12)):
+def quantize_lite(lite, teacher, dec, images, act_bits=(12,)):
     """The integer layers of g_s lite (§8.2) for model file dec: the input
     step is dec's step of YH, ReLU steps from calibration (export's rule)
     with act_bits[i] bits of output for hidden layer i, the last layer's
     output in pixels 0..255."""
+    hidden = sum(1 for spec in lite.specs if spec[5])
+    if len(act_bits) == 1:
+        act_bits = act_bits * hidden
+    if len(act_bits) != hidden:
+        raise SystemExit(f"--act-bits: one bit count or {hidden}, one per hidden layer")
+    act_bits = list(act_bits) + [0]            # the output layer's: unused
     s_y = export.decoder_step(dec, teacher)
     samples, means = {}, {}
     hooks = []
@@ -324,15 +358,14 @@ def quantize_lite(lite, teacher, dec, images, act_bits=(12, 12, 12)):
 
 
 def parse_act_bits(text):
-    """--act-bits: "8" for the three hidden layers, or "8,8,12"."""
+    """--act-bits: "8" for every hidden layer, or one each ("8,8,12")."""
     try:
         bits = tuple(int(v) for v in text.split(","))
     except ValueError:
         bits = ()
-    if len(bits) == 1:
-        bits *= 3
-    if len(bits) != 3 or not all(1 <= b <= 15 for b in bits):
-        raise argparse.ArgumentTypeError(f"'{text}': one or three bit counts in 1..15")
+    if not bits or not all(1 <= b <= 15 for b in bits):
+        raise argparse.ArgumentTypeError(f"'{text}': bit counts in 1..15, one or "
+                                         "one per hidden layer")
     return bits
 
 
@@ -373,6 +406,10 @@ def main():
                         "a lite.pt (train/checkpoints/lite.pt) to continue")
     t.add_argument("--beta", type=float, default=0.5,
                    help="weight of the distance to the teacher's output")
+    t.add_argument("--pointwise", action="store_true",
+                   help="a 1x1 ReLU layer of the last width at 1/2 resolution "
+                        "before the output layer (c^2/4 MAC/px), inserted as "
+                        "the identity into a pruned or --init lite; a run keeps it")
     t.add_argument("--act-qat", action="store_true",
                    help="train with the hidden ReLU outputs rounded to 8 bits "
                         "(learned steps, LSQ) as `export --act-bits 8` makes them")
@@ -394,10 +431,10 @@ def main():
     e.add_argument("--teacher", default=DEFAULT_CKPT)
     e.add_argument("--calib-crops", type=int, default=16)
     e.add_argument("--threads", type=int, default=1)
-    e.add_argument("--act-bits", type=parse_act_bits, default=(12, 12, 12),
-                   metavar="B|B1,B2,B3",
-                   help="bits (1..15) of the ReLU outputs, one for all three "
-                        "hidden layers or one each (default 12); 8 puts the "
+    e.add_argument("--act-bits", type=parse_act_bits, default=(12,),
+                   metavar="B|B1,B2,...",
+                   help="bits (1..15) of the ReLU outputs, one for every "
+                        "hidden layer or one each (default 12); 8 puts the "
                         "layer that reads them on the kernels' u8 path "
                         "(vpdpbusd: twice the multiply-adds per instruction)")
     a = ap.parse_args()

@@ -24,6 +24,9 @@ weight-only QAT (train --qat-weights).
 5. A --qat-weights model computes what quant.snap_weights() of it
    computes in float, and export quantizes the snapped weights to exactly
    the integers training used (no bias correction left to do).
+6. lite.add_pointwise() (lite.py train --pointwise) inserts a 1x1 layer
+   that leaves a pruned g_s lite's output unchanged, with and without
+   weight QAT, and gets gradient.
 Exits nonzero on any failure.
 """
 import os
@@ -209,6 +212,31 @@ def test_qat_weights():
     check(same, "export rounds the weights by the rule --qat-weights trains with")
 
 
+def test_pointwise():
+    import lite
+    torch.manual_seed(4)
+    widths = (8, 8, 4)
+    small = lite.Transform(lite.lite_specs(16, widths))
+    with torch.no_grad():
+        for conv in small.convs:
+            conv.weight.copy_(torch.randn_like(conv.weight) * 0.2)
+            conv.bias.copy_(torch.randn_like(conv.bias) * 0.1)
+    new = lite.add_pointwise(small, widths)
+    check(len(new.specs) == 5 and new.specs[3] == (4, 4, 1, 1, 1, True),
+          "add_pointwise: a 1x1 ReLU layer before the output layer")
+    check(lite.macs(new.specs) - lite.macs(small.specs) == 4 * 4 / 4,
+          "add_pointwise: c^2/4 more multiply-adds per pixel")
+    y = torch.randn(2, 16, 3, 5) * 4
+    check(torch.equal(small(y), new(y)), "add_pointwise keeps the output (float)")
+    set_qat(small, True, weights_only=True)
+    set_qat(new, True, weights_only=True)
+    check(torch.allclose(small(y), new(y), atol=1e-6),
+          "add_pointwise keeps the output (weight QAT)")
+    new(y).square().mean().backward()
+    g = new.convs[3].weight.grad
+    check(g is not None and float(g.abs().sum()) > 0, "add_pointwise: the 1x1 layer learns")
+
+
 def read_ppm(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -275,6 +303,7 @@ def main():
     test_context()
     test_context_int()
     test_qat_weights()
+    test_pointwise()
     test_c_tools(sys.argv[1] if len(sys.argv) > 1 else
                  os.path.join(HERE, "..", "build"))
     print("FAILED: %d" % failures if failures else "all passed")
