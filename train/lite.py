@@ -203,11 +203,19 @@ def train(a):
         lite.train()
         step, crops = st.get("step", 0), st.get("crops", 0)
         sampler = CropSampler(a.pack, a.crop, seed=a.seed + step)
+    if os.path.exists(ckpt):
+        a.act_steps = st.get("act_steps", "lsq")
+    elif a.act_qat and a.act_steps == "export":
+        export_steps(lite.eval(), teacher, export.pack_crops(a.calib_crops))
+        lite.train()
     set_qat(lite, True, weights_only=True)
     if a.act_qat:
-        # also the hidden ReLU outputs on an 8-bit grid of a learned step
-        # (quant.py's LSQ), which export then uses (--act-bits 8)
+        # also the hidden ReLU outputs on an 8-bit grid, which export then
+        # uses (--act-bits 8): export's steps, fixed, or learned ones
+        # (quant.py's LSQ, from the 99.9th percentile)
         set_qat(lite, True)
+        for conv in lite.convs:
+            conv.log_step.requires_grad_(a.act_steps == "lsq")
     lite = lite.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(lite.parameters(), lr=a.lr)
     if os.path.exists(ckpt) and "opt" in st:
@@ -227,6 +235,7 @@ def train(a):
                     "widths": tuple(a.widths), "M": teacher.M,
                     "teacher": os.path.basename(a.teacher), "beta": a.beta,
                     "init": a.init, "act_qat": a.act_qat, "pointwise": a.pointwise,
+                    "act_steps": a.act_steps,
                     "sampler": sampler.state(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, ckpt)
@@ -311,18 +320,9 @@ def load_lite(path):
 
 
 @torch.no_grad()
-def quantize_lite(lite, teacher, dec, images, act_bits=(12,)):
-    """The integer layers of g_s lite (§8.2) for model file dec: the input
-    step is dec's step of YH, ReLU steps from calibration (export's rule)
-    with act_bits[i] bits of output for hidden layer i, the last layer's
-    output in pixels 0..255."""
-    hidden = sum(1 for spec in lite.specs if spec[5])
-    if len(act_bits) == 1:
-        act_bits = act_bits * hidden
-    if len(act_bits) != hidden:
-        raise SystemExit(f"--act-bits: one bit count or {hidden}, one per hidden layer")
-    act_bits = list(act_bits) + [0]            # the output layer's: unused
-    s_y = export.decoder_step(dec, teacher)
+def act_samples(lite, teacher, images):
+    """Every 7th output of each layer of lite and the mean of its input,
+    over images (calibration crops) at levels 0, 3.5 and 7."""
     samples, means = {}, {}
     hooks = []
     for i, conv in enumerate(lite.convs):
@@ -338,15 +338,47 @@ def quantize_lite(lite, teacher, dec, images, act_bits=(12,)):
             lite(yh)
     for h in hooks:
         h.remove()
+    return ({i: np.concatenate(v) for i, v in samples.items()},
+            {i: np.mean(v, 0) for i, v in means.items()})
+
+
+@torch.no_grad()
+def export_steps(lite, teacher, images):
+    """Fix the 8-bit step of every hidden ReLU output of lite to the one
+    export would choose for it (export.relu_step on export's calibration
+    crops) and mark it calibrated, so QAT trains against exactly the
+    rounding `export --act-bits 8` will do."""
+    samples, _ = act_samples(lite, teacher, images)
+    for i, (conv, spec) in enumerate(zip(lite.convs, lite.specs)):
+        if spec[5]:
+            conv.calibrated.fill_(0)
+            conv.log_step.fill_(math.log(export.relu_step(conv, samples[i], True, 255)))
+            conv.calibrated.fill_(1)
+
+
+@torch.no_grad()
+def quantize_lite(lite, teacher, dec, images, act_bits=(12,)):
+    """The integer layers of g_s lite (§8.2) for model file dec: the input
+    step is dec's step of YH, ReLU steps from calibration (export's rule)
+    with act_bits[i] bits of output for hidden layer i, the last layer's
+    output in pixels 0..255."""
+    hidden = sum(1 for spec in lite.specs if spec[5])
+    if len(act_bits) == 1:
+        act_bits = act_bits * hidden
+    if len(act_bits) != hidden:
+        raise SystemExit(f"--act-bits: one bit count or {hidden}, one per hidden layer")
+    act_bits = list(act_bits) + [0]            # the output layer's: unused
+    s_y = export.decoder_step(dec, teacher)
+    samples, means = act_samples(lite, teacher, images)
     layers, s_in, amax = [], s_y, dec.YMAX
     for i, (conv, spec) in enumerate(zip(lite.convs, lite.specs)):
-        mu = np.mean(means[i], 0)
+        mu = means[i]
         if spec[5]:
             hi_act = (1 << act_bits[i]) - 1
             if int(conv.calibrated) and hi_act != 255:
                 raise SystemExit(f"hidden layer {i} was trained with 8-bit activations "
                                  "(--act-qat): export it with --act-bits 8")
-            s_out = export.relu_step(conv, np.concatenate(samples[i]), True, hi_act)
+            s_out = export.relu_step(conv, samples[i], True, hi_act)
             L = export.quantize_conv(conv, spec, s_in, s_out, 0, hi_act, amax,
                                      None, mu)
             s_in, amax = s_out, hi_act
@@ -412,7 +444,13 @@ def main():
                         "the identity into a pruned or --init lite; a run keeps it")
     t.add_argument("--act-qat", action="store_true",
                    help="train with the hidden ReLU outputs rounded to 8 bits "
-                        "(learned steps, LSQ) as `export --act-bits 8` makes them")
+                        "as `export --act-bits 8` makes them")
+    t.add_argument("--act-steps", choices=("export", "lsq"), default="export",
+                   help="--act-qat's steps: export's (relu_step on its "
+                        "calibration crops), fixed; or learned (LSQ from the "
+                        "99.9th percentile, session 28)")
+    t.add_argument("--calib-crops", type=int, default=16,
+                   help="crops for --act-steps export (as export's)")
     t.add_argument("--batch", type=int, default=8)
     t.add_argument("--crop", type=int, default=256)
     t.add_argument("--pool", type=int, default=32, help="batches per pool")
