@@ -16,6 +16,12 @@ so a lite g_s decodes every stream of its model.  Three steps:
            lambda 255^2 ((1 - beta) MSE(x_lite, x) + beta MSE(x_lite, x_full)),
            x_full the full g_s's output (the teacher); weight-only QAT
            (int8 weights as the C decoder has them) from the start.
+  --grow   (train) the model's own g_s instead, grown to a model.GROWN
+           architecture that adds layers to g_s alone (v1s2, v1s4; the new
+           layers start as the identity), trained on the same latents with
+           --beta 0: more decoder capacity for the same streams' symbols
+           (issue 39); `merge` then puts it into a copy of the checkpoint,
+           which export.py exports as a new model.
   export   quantize g_s lite as export.py quantizes g_s (the model file's
            step of YH, 12-bit or --act-bits ReLU outputs, bias correction) and append it
            to a model file (§8.7), whose model id does not change.
@@ -42,7 +48,8 @@ sys.path.insert(0, HERE)
 import export                                     # noqa: E402
 import intnet                                     # noqa: E402
 from data import DEFAULT_PACK, CropSampler        # noqa: E402
-from model import LAMBDAS, Transform, from_checkpoint   # noqa: E402
+from model import (LAMBDAS, GROWN, Transform, from_checkpoint,   # noqa: E402
+                   grow, layer_specs)
 from quant import set_qat, snap_weights           # noqa: E402
 
 DEFAULT_CKPT = os.path.join(HERE, "checkpoints", "dlic.pt")
@@ -172,12 +179,17 @@ def train(a):
     sampler = CropSampler(a.pack, a.crop, seed=a.seed)
     ckpt = os.path.join(a.run, "ckpt.pt")
     os.makedirs(a.run, exist_ok=True)
-    specs = lite_specs(teacher.M, a.widths, a.pointwise)
+    if a.grow:
+        specs = layer_specs(teacher.N, teacher.M, a.grow)["g_s"]
+    else:
+        specs = lite_specs(teacher.M, a.widths, a.pointwise)
     step = crops = 0
     elapsed = 0.0
     if os.path.exists(ckpt):
         st = torch.load(ckpt, map_location="cpu", weights_only=False)
         lite = Transform(specs)
+        if st.get("arch") != a.grow:
+            raise SystemExit(f"{ckpt} was trained with --grow {st.get('arch')}; pass the same")
         if st.get("pointwise", False) != a.pointwise:
             raise SystemExit(f"{ckpt} was trained with{'' if st.get('pointwise') else 'out'}"
                              " --pointwise; pass the same")
@@ -185,6 +197,10 @@ def train(a):
         step, crops, elapsed = st["step"], st["crops"], st["elapsed"]
         sampler.set_state(st["sampler"])
         torch.set_rng_state(st["torch_rng"])
+    elif a.grow:
+        if a.init != "prune":
+            raise SystemExit("--grow starts from the teacher's g_s: no --init")
+        lite = grow(teacher, a.grow).g_s.train()
     elif a.init == "prune":
         lite = prune(teacher, a.widths, sampler, log=lambda s: print(s, file=sys.stderr))
         if a.pointwise:
@@ -221,7 +237,7 @@ def train(a):
     opt = torch.optim.Adam(lite.parameters(), lr=a.lr)
     if os.path.exists(ckpt) and "opt" in st:
         opt.load_state_dict(st["opt"])
-    print(f"g_s lite {a.widths}: {macs(specs):.0f} MAC/px, "
+    print(f"{'g_s ' + a.grow if a.grow else f'g_s lite {a.widths}'}: {macs(specs):.0f} MAC/px, "
           f"{100 * macs(specs) / macs(teacher.g_s.specs):.1f}% of g_s's "
           f"{macs(teacher.g_s.specs):.0f}", file=sys.stderr)
     stop = []
@@ -233,7 +249,7 @@ def train(a):
         torch.save({"lite": lite.state_dict(), "opt": opt.state_dict(),
                     "step": step, "crops": crops,
                     "elapsed": elapsed + time.time() - t0,
-                    "widths": tuple(a.widths), "M": teacher.M,
+                    "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
                     "teacher": os.path.basename(a.teacher), "beta": a.beta,
                     "init": a.init, "act_qat": a.act_qat, "pointwise": a.pointwise,
                     "act_steps": a.act_steps,
@@ -242,7 +258,8 @@ def train(a):
         os.replace(tmp, ckpt)
         lean = {"lite": {k: v.half() if v.is_floating_point() else v
                          for k, v in lite.state_dict().items()},
-                "widths": tuple(a.widths), "M": teacher.M, "step": step,
+                "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
+                "step": step,
                 "crops": crops, "beta": a.beta, "init": a.init,
                 "act_qat": a.act_qat, "pointwise": a.pointwise}
         torch.save(lean, os.path.join(a.run, "lite.pt.tmp"))
@@ -402,6 +419,26 @@ def parse_act_bits(text):
     return bits
 
 
+def merge_main(a):
+    """A copy of the teacher's checkpoint grown to the run's architecture,
+    with the run's g_s: a train.py checkpoint for export.py."""
+    st = torch.load(a.lite, map_location="cpu", weights_only=False)
+    if not st.get("arch"):
+        raise SystemExit(f"{a.lite}: not a --grow run (a g_s lite: use export)")
+    ck = torch.load(a.teacher, map_location="cpu", weights_only=False)
+    model = grow(from_checkpoint(ck), st["arch"])
+    model.g_s.load_state_dict({k: v.float() if v.is_floating_point() else v
+                               for k, v in st["lite"].items()})
+    ck = dict(ck, model={k: v.half() if v.is_floating_point() else v
+                         for k, v in model.state_dict().items()},
+              arch=st["arch"], gs_run={"step": st["step"], "crops": st["crops"]})
+    ck.pop("opt", None)
+    torch.save(ck, a.output + ".tmp")
+    os.replace(a.output + ".tmp", a.output)
+    print(f"{a.output}: {st['arch']}, g_s {macs(model.g_s.specs):.0f} MAC/px, "
+          f"step {st['step']}, {st['crops']} crops")
+
+
 def export_main(a):
     torch.set_num_threads(a.threads)
     teacher = load_teacher(a.teacher)
@@ -463,6 +500,13 @@ def main():
     t.add_argument("--ckpt-minutes", type=float, default=5)
     t.add_argument("--seed", type=int, default=777)
     t.add_argument("--threads", type=int, default=0)
+    t.add_argument("--grow", choices=[k for k, v in GROWN.items() if list(v) == ["g_s"]],
+                   default=None, help="train the model's own g_s grown to this "
+                                      "architecture (use --beta 0), not a lite one")
+    g = sub.add_parser("merge", help="a --grow run's g_s into a checkpoint for export.py")
+    g.add_argument("lite", help="lite.pt of a --grow run")
+    g.add_argument("-o", "--output", required=True)
+    g.add_argument("--teacher", default=DEFAULT_CKPT)
     e = sub.add_parser("export", help="append g_s lite to a model file")
     e.add_argument("lite", help="lite.pt of a train run")
     e.add_argument("model", help="the model file of the teacher")
@@ -481,6 +525,8 @@ def main():
         if len(a.widths) != 3 or min(a.widths) < 1:
             raise SystemExit("--widths: three channel counts, e.g. 64,48,32")
         train(a)
+    elif a.cmd == "merge":
+        merge_main(a)
     else:
         export_main(a)
 

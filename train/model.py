@@ -39,9 +39,14 @@ def _ste_round(x):
 # at 1/8 resolution (about 13.8k more multiply-adds per pixel on g_a's
 # 23k), for training g_a against a frozen decoder (train.py
 # --encoder-only).
-ARCHS = ("v1", "v2", "v1e")
+# "v1s2" and "v1s4" grow the decoder alone (issue 39: capacity where the
+# high rates flatten): one 3x3 stride-1 ReLU layer in g_s, at 1/2
+# resolution (N/2 channels) or at 1/4 (N channels), 9,216 more
+# multiply-adds per pixel each at N = 128 (g_s: 32,832), for training g_s
+# alone on the frozen model's latents (lite.py train --grow).
+ARCHS = ("v1", "v2", "v1e", "v1s2", "v1s4")
 GROWN = {"v1": {}, "v2": {"g_a": (3,), "g_s": (1, 3)},
-         "v1e": {"g_a": (2, 4, 5)}}
+         "v1e": {"g_a": (2, 4, 5)}, "v1s2": {"g_s": (3,)}, "v1s4": {"g_s": (2,)}}
 # Parts of the model that only the encoder uses: everything else is in
 # the decoder's sections of the model file (h_a's output range and the
 # encoder gains' log-scale offsets LQ excepted, which export keeps).
@@ -59,7 +64,9 @@ def layer_specs(N, M, arch="v1"):
     specs = _v1_specs(N, M)
     for tn, idx in GROWN[arch].items():
         for i in idx:                      # ascending: each index is final
-            specs[tn].insert(i, (N, N, 3, 1, 1, True))
+            _, cout, _, _, shuf, _ = specs[tn][i - 1]
+            c = cout // (shuf * shuf)      # the channels it reads and keeps
+            specs[tn].insert(i, (c, c, 3, 1, 1, True))
     return specs
 
 

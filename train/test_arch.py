@@ -5,13 +5,15 @@ weight-only QAT (train --qat-weights).
 
     /usr/bin/python3 train/test_arch.py [BUILD]     (BUILD default: build)
 
-1. grow() of a v1 model gives a v2 model with the same outputs and bits.
+1. grow() of a v1 model gives a v2 model, and a v1s2 or v1s4 one (g_s
+   alone grown, lite.py train --grow), with the same outputs and bits.
 2. widen() to a larger M keeps the pixels, adds at most 0.005 bits per new
    latent value, and passes gradient to the new rows of g_a and h_s;
    train.carry_adam() moves the Adam moments the same way.
 3. A small v2 model, the same with 12-bit ReLU outputs (export
    --act-bits 12: the hidden layers leave the u8 SIMD path), and a
-   widened one (M not a multiple of 16), through
+   widened one (M not a multiple of 16), and a v1s2 one (a 3x3 layer
+   at g_s's 1/2 resolution), through
    export.build() decode to the same pixels with BUILD/dlic-enc + dlic-dec
    on every CPU path as with the Python reference codec
    (intnet.encode_image, refdec.decode): the C decoder needs no change for
@@ -68,6 +70,15 @@ def test_grow():
         b = export.float_codec(v2, x, level, centered=False)
         same = a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"])
         check(same, f"grow() keeps the function at level {level}")
+    for arch, at, c in (("v1s2", 3, 8), ("v1s4", 2, 16)):
+        g = grow(v1, arch).eval()
+        check(len(g.g_a.convs) == 4 and len(g.g_s.convs) == 5
+              and g.g_s.specs[at] == (c, c, 3, 1, 1, True),
+              f"{arch}: a 3x3 layer of {c} channels at g_s index {at}, g_a unchanged")
+        a = export.float_codec(v1, x, 3.3, centered=False)
+        b = export.float_codec(g, x, 3.3, centered=False)
+        check(a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"]),
+              f"grow() to {arch} keeps the function")
 
 
 def widened(model, M, images):
@@ -162,7 +173,7 @@ def test_context_int():
           and order[:2] == [(0, 0), (0, 2)] and order[5] == (3, 1),
           "latent_order(): every position once, anchors 3 rows ahead")
     for q in (0, 60, 100):
-        stream = intnet.encode_image(m, img, q)
+        stream = intnet.encode_image(m, img, q, rdo=False)   # int_codec rounds plainly
         pix, _ = refdec.decode(stream, m)
         ref, bits = export.int_codec(m, img, q)
         fl = export.float_codec(cb, export.to_tensor([img]),
@@ -262,6 +273,12 @@ def test_c_tools(build):
         wide.g_a.convs[-1].weight[16:] *= 40.0
         wide.h_s.convs[-1].bias[20 + 16:] = 2.0
     check_c_tools(enc, dec, wide, images, "v2 M=20")
+    v1s2 = grow(DLIC(N=16, M=16).eval(), "v1s2").eval()
+    make_test_model.condition(v1s2, images)
+    with torch.no_grad():           # the grown layer not the identity
+        w = v1s2.g_s.convs[3].weight
+        w.add_(torch.randn_like(w) * 0.05)
+    check_c_tools(enc, dec, v1s2, images, "v1s2")
     cb, cb_images = context_model()
     check_c_tools(enc, dec, cb, cb_images, "context 12-bit ReLU",
                   act_bits={tn: 12 for tn in intnet.TRANSFORMS + intnet.CONTEXT})
