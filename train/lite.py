@@ -234,7 +234,17 @@ def train(a):
         for conv in lite.convs:
             conv.log_step.requires_grad_(a.act_steps == "lsq")
     lite = lite.to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(lite.parameters(), lr=a.lr)
+    groups = [{"params": list(lite.parameters()), "scale": 1.0}]
+    if a.grow and a.lr_grown:
+        # the inserted layers learn at --lr-grown, the trained ones at --lr
+        # (a converged g_s drifts at a restart's rate: session 30)
+        new = [lite.convs[i] for i in GROWN[a.grow].get("g_s", ())]
+        ids = {id(p) for c in new for p in c.parameters()}
+        groups = [{"params": [p for p in lite.parameters() if id(p) not in ids],
+                   "scale": 1.0},
+                  {"params": [p for c in new for p in c.parameters()],
+                   "scale": a.lr_grown / a.lr}]
+    opt = torch.optim.Adam(groups, lr=a.lr)
     if os.path.exists(ckpt) and "opt" in st:
         opt.load_state_dict(st["opt"])
     print(f"{'g_s ' + a.grow if a.grow else f'g_s lite {a.widths}'}: {macs(specs):.0f} MAC/px, "
@@ -291,7 +301,7 @@ def train(a):
         lr = a.lr if t < total - d else a.lr_end + 0.5 * (a.lr - a.lr_end) * (
             1 + math.cos(math.pi * min(1.0, (t - total + d) / d)))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["scale"]
         with torch.autocast("cpu", dtype=torch.bfloat16):
             xs = lite(yh.contiguous(memory_format=torch.channels_last)) + 0.5
         xs = xs.float()
@@ -500,9 +510,13 @@ def main():
     t.add_argument("--ckpt-minutes", type=float, default=5)
     t.add_argument("--seed", type=int, default=777)
     t.add_argument("--threads", type=int, default=0)
-    t.add_argument("--grow", choices=[k for k, v in GROWN.items() if list(v) == ["g_s"]],
+    t.add_argument("--grow", choices=["v1"] + [k for k, v in GROWN.items() if list(v) == ["g_s"]],
                    default=None, help="train the model's own g_s grown to this "
-                                      "architecture (use --beta 0), not a lite one")
+                                      "architecture (use --beta 0), not a lite one; "
+                                      "v1: g_s as it is (the ablation)")
+    t.add_argument("--lr-grown", type=float, default=0.0,
+                   help="--grow: the learning rate of the inserted layers "
+                        "(decays by the same factor as --lr; 0: --lr)")
     g = sub.add_parser("merge", help="a --grow run's g_s into a checkpoint for export.py")
     g.add_argument("lite", help="lite.pt of a --grow run")
     g.add_argument("-o", "--output", required=True)
