@@ -92,6 +92,12 @@ def macs(specs):
     return total
 
 
+def cast(sd, dtype):
+    """State dict sd with its floating-point tensors in dtype (fp16 for the
+    lean checkpoints, fp32 to load them)."""
+    return {k: v.to(dtype) if v.is_floating_point() else v for k, v in sd.items()}
+
+
 def load_teacher(path):
     ck = torch.load(path, map_location="cpu", weights_only=False)
     m = from_checkpoint(ck)
@@ -200,6 +206,9 @@ def train(a):
     elif a.grow:
         if a.init != "prune":
             raise SystemExit("--grow starts from the teacher's g_s: no --init")
+        if teacher.arch != "v1":
+            raise SystemExit(f"--grow: {a.teacher} is already {teacher.arch}; grow a v1 "
+                             "checkpoint (session 21's: git show 97f30c0:train/checkpoints/dlic.pt)")
         lite = grow(teacher, a.grow).g_s.train()
     elif a.init == "prune":
         lite = prune(teacher, a.widths, sampler, log=lambda s: print(s, file=sys.stderr))
@@ -238,16 +247,16 @@ def train(a):
     if a.grow and a.lr_grown:
         # the inserted layers learn at --lr-grown, the trained ones at --lr
         # (a converged g_s drifts at a restart's rate: session 30)
-        new = [lite.convs[i] for i in GROWN[a.grow].get("g_s", ())]
-        ids = {id(p) for c in new for p in c.parameters()}
+        new = [p for i in GROWN[a.grow].get("g_s", ()) for p in lite.convs[i].parameters()]
+        ids = set(map(id, new))
         groups = [{"params": [p for p in lite.parameters() if id(p) not in ids],
                    "scale": 1.0},
-                  {"params": [p for c in new for p in c.parameters()],
-                   "scale": a.lr_grown / a.lr}]
+                  {"params": new, "scale": a.lr_grown / a.lr}]
     opt = torch.optim.Adam(groups, lr=a.lr)
     if os.path.exists(ckpt) and "opt" in st:
         opt.load_state_dict(st["opt"])
-    print(f"{'g_s ' + a.grow if a.grow else f'g_s lite {a.widths}'}: {macs(specs):.0f} MAC/px, "
+    what = f"g_s {a.grow}" if a.grow else f"g_s lite {a.widths}"
+    print(f"{what}: {macs(specs):.0f} MAC/px, "
           f"{100 * macs(specs) / macs(teacher.g_s.specs):.1f}% of g_s's "
           f"{macs(teacher.g_s.specs):.0f}", file=sys.stderr)
     stop = []
@@ -266,8 +275,7 @@ def train(a):
                     "sampler": sampler.state(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, ckpt)
-        lean = {"lite": {k: v.half() if v.is_floating_point() else v
-                         for k, v in lite.state_dict().items()},
+        lean = {"lite": cast(lite.state_dict(), torch.float16),
                 "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
                 "step": step,
                 "crops": crops, "beta": a.beta, "init": a.init,
@@ -339,8 +347,7 @@ def train(a):
 def load_lite(path):
     st = torch.load(path, map_location="cpu", weights_only=False)
     lite = Transform(lite_specs(st["M"], tuple(st["widths"]), st.get("pointwise", False)))
-    lite.load_state_dict({k: v.float() if v.is_floating_point() else v
-                          for k, v in st["lite"].items()})
+    lite.load_state_dict(cast(st["lite"], torch.float32))
     set_qat(lite, True, weights_only=True)
     snap_weights(lite)
     set_qat(lite, False, weights_only=True)
@@ -430,18 +437,19 @@ def parse_act_bits(text):
 
 
 def merge_main(a):
-    """A copy of the teacher's checkpoint grown to the run's architecture,
-    with the run's g_s: a train.py checkpoint for export.py."""
+    """A copy of the teacher's checkpoint grown to the run's architecture
+    (unless it has it), with the run's g_s: a train.py checkpoint for
+    export.py."""
     st = torch.load(a.lite, map_location="cpu", weights_only=False)
     if not st.get("arch"):
         raise SystemExit(f"{a.lite}: not a --grow run (a g_s lite: use export)")
     ck = torch.load(a.teacher, map_location="cpu", weights_only=False)
-    model = grow(from_checkpoint(ck), st["arch"])
-    model.g_s.load_state_dict({k: v.float() if v.is_floating_point() else v
-                               for k, v in st["lite"].items()})
-    ck = dict(ck, model={k: v.half() if v.is_floating_point() else v
-                         for k, v in model.state_dict().items()},
-              arch=st["arch"], gs_run={"step": st["step"], "crops": st["crops"]})
+    model = from_checkpoint(ck)
+    if model.arch != st["arch"]:       # else: a teacher already grown
+        model = grow(model, st["arch"])
+    model.g_s.load_state_dict(cast(st["lite"], torch.float32))
+    ck = dict(ck, model=cast(model.state_dict(), torch.float16), arch=st["arch"],
+              gs_run={"step": st["step"], "crops": st["crops"]})
     ck.pop("opt", None)
     torch.save(ck, a.output + ".tmp")
     os.replace(a.output + ".tmp", a.output)
