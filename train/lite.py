@@ -17,8 +17,9 @@ so a lite g_s decodes every stream of its model.  Three steps:
            x_full the full g_s's output (the teacher); weight-only QAT
            (int8 weights as the C decoder has them) from the start.
   --grow   (train) the model's own g_s instead, grown to a model.GROWN
-           architecture that adds layers to g_s alone (v1s2, v1s4; the new
-           layers start as the identity), trained on the same latents with
+           architecture that adds layers to g_s alone (v1s2, v1s4 from a
+           v1 teacher, v1s22 from a v1s2 one; the new layers start as the
+           identity), trained on the same latents with
            --beta 0: more decoder capacity for the same streams' symbols
            (issue 39); `merge` then puts it into a copy of the checkpoint,
            which export.py exports as a new model.
@@ -49,7 +50,7 @@ import export                                     # noqa: E402
 import intnet                                     # noqa: E402
 from data import DEFAULT_PACK, CropSampler        # noqa: E402
 from model import (LAMBDAS, GROWN, Transform, from_checkpoint,   # noqa: E402
-                   grow, layer_specs)
+                   grow, inserted, layer_specs)
 from quant import set_qat, snap_weights           # noqa: E402
 
 DEFAULT_CKPT = os.path.join(HERE, "checkpoints", "dlic.pt")
@@ -181,6 +182,7 @@ def prune(teacher, widths, sampler, crops=32, log=print):
 
 def train(a):
     torch.set_num_threads(a.threads or len(os.sched_getaffinity(0)))
+    torch.manual_seed(a.seed)   # the levels drawn: runs side by side see the same
     teacher = load_teacher(a.teacher)
     sampler = CropSampler(a.pack, a.crop, seed=a.seed)
     ckpt = os.path.join(a.run, "ckpt.pt")
@@ -206,10 +208,11 @@ def train(a):
     elif a.grow:
         if a.init != "prune":
             raise SystemExit("--grow starts from the teacher's g_s: no --init")
-        if teacher.arch != "v1":
-            raise SystemExit(f"--grow: {a.teacher} is already {teacher.arch}; grow a v1 "
-                             "checkpoint (session 21's: git show 97f30c0:train/checkpoints/dlic.pt)")
-        lite = grow(teacher, a.grow).g_s.train()
+        try:
+            lite = grow(teacher, a.grow).g_s.train()
+        except ValueError:
+            raise SystemExit(f"--grow {a.grow} does not extend {a.teacher}'s {teacher.arch} "
+                             "(session 21's v1: git show 97f30c0:train/checkpoints/dlic.pt)")
     elif a.init == "prune":
         lite = prune(teacher, a.widths, sampler, log=lambda s: print(s, file=sys.stderr))
         if a.pointwise:
@@ -247,7 +250,8 @@ def train(a):
     if a.grow and a.lr_grown:
         # the inserted layers learn at --lr-grown, the trained ones at --lr
         # (a converged g_s drifts at a restart's rate: session 30)
-        new = [p for i in GROWN[a.grow].get("g_s", ()) for p in lite.convs[i].parameters()]
+        new = [p for i in inserted(teacher.arch, a.grow).get("g_s", ())
+               for p in lite.convs[i].parameters()]
         ids = set(map(id, new))
         groups = [{"params": [p for p in lite.parameters() if id(p) not in ids],
                    "scale": 1.0},
@@ -255,6 +259,13 @@ def train(a):
     opt = torch.optim.Adam(groups, lr=a.lr)
     if os.path.exists(ckpt) and "opt" in st:
         opt.load_state_dict(st["opt"])
+    # --ema: an exponential moving average of the weights, which lite.pt
+    # (what merge and export read) holds instead of the last step's
+    ema = None
+    if a.ema:
+        ema = {k: v.detach().clone() for k, v in lite.state_dict().items()}
+        if os.path.exists(ckpt) and "ema" in st:
+            ema = cast(st["ema"], torch.float32)
     what = f"g_s {a.grow}" if a.grow else f"g_s lite {a.widths}"
     print(f"{what}: {macs(specs):.0f} MAC/px, "
           f"{100 * macs(specs) / macs(teacher.g_s.specs):.1f}% of g_s's "
@@ -271,11 +282,11 @@ def train(a):
                     "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
                     "teacher": os.path.basename(a.teacher), "beta": a.beta,
                     "init": a.init, "act_qat": a.act_qat, "pointwise": a.pointwise,
-                    "act_steps": a.act_steps,
+                    "act_steps": a.act_steps, "ema": ema,
                     "sampler": sampler.state(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, ckpt)
-        lean = {"lite": cast(lite.state_dict(), torch.float16),
+        lean = {"lite": cast(ema or lite.state_dict(), torch.float16),
                 "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
                 "step": step,
                 "crops": crops, "beta": a.beta, "init": a.init,
@@ -321,6 +332,13 @@ def train(a):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(lite.parameters(), 1.0)
         opt.step()
+        if ema is not None:
+            with torch.no_grad():
+                for k, v in lite.state_dict().items():
+                    if v.is_floating_point():
+                        ema[k].mul_(a.ema).add_(v, alpha=1 - a.ema)
+                    else:
+                        ema[k].copy_(v)
         step += 1
         crops += a.batch
         with torch.no_grad():
@@ -521,10 +539,13 @@ def main():
     t.add_argument("--grow", choices=["v1"] + [k for k, v in GROWN.items() if list(v) == ["g_s"]],
                    default=None, help="train the model's own g_s grown to this "
                                       "architecture (use --beta 0), not a lite one; "
-                                      "v1: g_s as it is (the ablation)")
+                                      "the teacher's own: g_s as it is (the ablation)")
     t.add_argument("--lr-grown", type=float, default=0.0,
                    help="--grow: the learning rate of the inserted layers "
                         "(decays by the same factor as --lr; 0: --lr)")
+    t.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="lite.pt holds an exponential moving average of the weights "
+                        "with this decay per step (e.g. 0.999; 0: the last step's)")
     g = sub.add_parser("merge", help="a --grow run's g_s into a checkpoint for export.py")
     g.add_argument("lite", help="lite.pt of a --grow run")
     g.add_argument("-o", "--output", required=True)

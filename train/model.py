@@ -43,10 +43,13 @@ def _ste_round(x):
 # high rates flatten): one 3x3 stride-1 ReLU layer in g_s, at 1/2
 # resolution (N/2 channels) or at 1/4 (N channels), 9,216 more
 # multiply-adds per pixel each at N = 128 (g_s: 32,832), for training g_s
-# alone on the frozen model's latents (lite.py train --grow).
-ARCHS = ("v1", "v2", "v1e", "v1s2", "v1s4")
+# alone on the frozen model's latents (lite.py train --grow).  "v1s22" is
+# v1s2 with a second such layer at 1/2 resolution after the first (grown
+# from a trained v1s2 model, session 31).
+ARCHS = ("v1", "v2", "v1e", "v1s2", "v1s4", "v1s22")
 GROWN = {"v1": {}, "v2": {"g_a": (3,), "g_s": (1, 3)},
-         "v1e": {"g_a": (2, 4, 5)}, "v1s2": {"g_s": (3,)}, "v1s4": {"g_s": (2,)}}
+         "v1e": {"g_a": (2, 4, 5)}, "v1s2": {"g_s": (3,)}, "v1s4": {"g_s": (2,)},
+         "v1s22": {"g_s": (3, 4)}}
 # Parts of the model that only the encoder uses: everything else is in
 # the decoder's sections of the model file (h_a's output range and the
 # encoder gains' log-scale offsets LQ excepted, which export keeps).
@@ -285,25 +288,40 @@ def from_checkpoint(ck):
     return load_weights(model, ck["model"])
 
 
+def inserted(src, dst):
+    """The layers that grow() inserts to turn architecture src into dst:
+    {transform: ascending indices in dst's layer lists}; ValueError unless
+    dst keeps every layer of src (each of src's grown layers at the same
+    index)."""
+    out = {}
+    for tn in set(GROWN[src]) | set(GROWN[dst]):
+        have, want = GROWN[src].get(tn, ()), GROWN[dst].get(tn, ())
+        if tuple(want[:len(have)]) != tuple(have):
+            raise ValueError(f"{dst} does not extend {src}")
+        if want[len(have):]:
+            out[tn] = tuple(want[len(have):])
+    return out
+
+
 @torch.no_grad()
 def grow(model, arch):
-    """A copy of v1 `model` as `arch`, computing the same function: each
-    inserted layer starts as the identity (centre tap 1, bias 0), exact
-    because its input is a ReLU output (>= 0) and it ends in a ReLU."""
-    if model.arch != "v1":
-        raise ValueError(f"grow() starts from v1, not {model.arch}")
+    """A copy of `model` as `arch` (which must extend model.arch: v1 to any,
+    v1s2 to v1s22), computing the same function: each inserted layer starts
+    as the identity (centre tap 1, bias 0), exact because its input is a
+    ReLU output (>= 0) and it ends in a ReLU."""
+    new_layers = inserted(model.arch, arch)
     new = DLIC(model.N, model.M, model.levels, arch, model.context)
     src = model.state_dict()
     dst = new.state_dict()
     for k, v in src.items():
         parts = k.split(".")
-        if len(parts) > 2 and parts[1] == "convs" and parts[0] in GROWN[arch]:
+        if len(parts) > 2 and parts[1] == "convs" and parts[0] in new_layers:
             i = int(parts[2])
-            for j in GROWN[arch][parts[0]]:
+            for j in new_layers[parts[0]]:
                 i += j <= i
             parts[2] = str(i)
         dst[".".join(parts)].copy_(v)
-    for tn, idx in GROWN[arch].items():
+    for tn, idx in new_layers.items():
         for i in idx:
             conv = getattr(new, tn).convs[i]
             conv.weight.zero_()

@@ -6,7 +6,8 @@ weight-only QAT (train --qat-weights).
     /usr/bin/python3 train/test_arch.py [BUILD]     (BUILD default: build)
 
 1. grow() of a v1 model gives a v2 model, and a v1s2 or v1s4 one (g_s
-   alone grown, lite.py train --grow), with the same outputs and bits.
+   alone grown, lite.py train --grow), and of a v1s2 one a v1s22 one, with
+   the same outputs and bits; it refuses what does not extend the model.
 2. widen() to a larger M keeps the pixels, adds at most 0.005 bits per new
    latent value, and passes gradient to the new rows of g_a and h_s;
    train.carry_adam() moves the Adam moments the same way.
@@ -46,7 +47,8 @@ import intnet  # noqa: E402
 import make_test_model  # noqa: E402
 import refdec  # noqa: E402
 import train  # noqa: E402
-from model import DLIC, LAMBDAS, add_context, grow, rd_loss, widen  # noqa: E402
+from model import (DLIC, LAMBDAS, add_context, grow, inserted,  # noqa: E402
+                   rd_loss, widen)
 from quant import set_qat, snap_weights  # noqa: E402
 
 failures = 0
@@ -79,6 +81,24 @@ def test_grow():
         b = export.float_codec(g, x, 3.3, centered=False)
         check(a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"]),
               f"grow() to {arch} keeps the function")
+    s2 = grow(v1, "v1s2").eval()
+    with torch.no_grad():           # a trained v1s2: its layer not the identity
+        w = s2.g_s.convs[3].weight
+        w.add_(torch.randn_like(w) * 0.05)
+    s22 = grow(s2, "v1s22").eval()
+    check(len(s22.g_s.convs) == 6 and s22.g_s.specs[4] == (8, 8, 3, 1, 1, True)
+          and torch.equal(s22.g_s.convs[3].weight, s2.g_s.convs[3].weight),
+          "v1s2 -> v1s22: a second 3x3 layer of 8 channels at g_s index 4")
+    a = export.float_codec(s2, x, 3.3, centered=False)
+    b = export.float_codec(s22, x, 3.3, centered=False)
+    check(a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"]),
+          "grow() from v1s2 to v1s22 keeps the function")
+    for src, dst in (("v1s2", "v1s4"), ("v1s2", "v1"), ("v2", "v1s2")):
+        try:
+            inserted(src, dst)
+            check(False, f"grow() from {src} to {dst} refused")
+        except ValueError:
+            check(True, f"grow() from {src} to {dst} refused")
 
 
 def widened(model, M, images):
