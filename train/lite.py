@@ -264,7 +264,7 @@ def train(a):
     ema = None
     if a.ema:
         ema = {k: v.detach().clone() for k, v in lite.state_dict().items()}
-        if os.path.exists(ckpt) and "ema" in st:
+        if os.path.exists(ckpt) and st.get("ema") is not None:
             ema = cast(st["ema"], torch.float32)
     what = f"g_s {a.grow}" if a.grow else f"g_s lite {a.widths}"
     print(f"{what}: {macs(specs):.0f} MAC/px, "

@@ -13,8 +13,8 @@ weight-only QAT (train --qat-weights).
    train.carry_adam() moves the Adam moments the same way.
 3. A small v2 model, the same with 12-bit ReLU outputs (export
    --act-bits 12: the hidden layers leave the u8 SIMD path), and a
-   widened one (M not a multiple of 16), and a v1s2 one (a 3x3 layer
-   at g_s's 1/2 resolution), through
+   widened one (M not a multiple of 16), a v1s2 one (a 3x3 layer
+   at g_s's 1/2 resolution) and a v1s22 one (two), through
    export.build() decode to the same pixels with BUILD/dlic-enc + dlic-dec
    on every CPU path as with the Python reference codec
    (intnet.encode_image, refdec.decode): the C decoder needs no change for
@@ -299,6 +299,11 @@ def test_c_tools(build):
         w = v1s2.g_s.convs[3].weight
         w.add_(torch.randn_like(w) * 0.05)
     check_c_tools(enc, dec, v1s2, images, "v1s2")
+    v1s22 = grow(v1s2, "v1s22").eval()
+    with torch.no_grad():           # a second grown layer, not the identity
+        w = v1s22.g_s.convs[4].weight
+        w.add_(torch.randn_like(w) * 0.05)
+    check_c_tools(enc, dec, v1s22, images, "v1s22")
     cb, cb_images = context_model()
     check_c_tools(enc, dec, cb, cb_images, "context 12-bit ReLU",
                   act_bits={tn: 12 for tn in intnet.TRANSFORMS + intnet.CONTEXT})
