@@ -47,6 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import export                                     # noqa: E402
+from ema import EMA                               # noqa: E402
 import intnet                                     # noqa: E402
 from data import DEFAULT_PACK, CropSampler        # noqa: E402
 from model import (LAMBDAS, GROWN, Transform, from_checkpoint,   # noqa: E402
@@ -263,9 +264,7 @@ def train(a):
     # (what merge and export read) holds instead of the last step's
     ema = None
     if a.ema:
-        ema = {k: v.detach().clone() for k, v in lite.state_dict().items()}
-        if os.path.exists(ckpt) and st.get("ema") is not None:
-            ema = cast(st["ema"], torch.float32)
+        ema = EMA(lite, a.ema, st.get("ema") if os.path.exists(ckpt) else None)
     what = f"g_s {a.grow}" if a.grow else f"g_s lite {a.widths}"
     print(f"{what}: {macs(specs):.0f} MAC/px, "
           f"{100 * macs(specs) / macs(teacher.g_s.specs):.1f}% of g_s's "
@@ -282,11 +281,12 @@ def train(a):
                     "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
                     "teacher": os.path.basename(a.teacher), "beta": a.beta,
                     "init": a.init, "act_qat": a.act_qat, "pointwise": a.pointwise,
-                    "act_steps": a.act_steps, "ema": ema,
+                    "act_steps": a.act_steps, "ema": ema and ema.avg,
                     "sampler": sampler.state(),
                     "torch_rng": torch.get_rng_state()}, tmp)
         os.replace(tmp, ckpt)
-        lean = {"lite": cast(ema or lite.state_dict(), torch.float16),
+        lean = {"lite": cast(ema.state_dict(lite) if ema else lite.state_dict(),
+                             torch.float16),
                 "widths": tuple(a.widths), "M": teacher.M, "arch": a.grow,
                 "step": step,
                 "crops": crops, "beta": a.beta, "init": a.init,
@@ -332,13 +332,8 @@ def train(a):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(lite.parameters(), 1.0)
         opt.step()
-        if ema is not None:
-            with torch.no_grad():
-                for k, v in lite.state_dict().items():
-                    if v.is_floating_point():
-                        ema[k].mul_(a.ema).add_(v, alpha=1 - a.ema)
-                    else:
-                        ema[k].copy_(v)
+        if ema:
+            ema.update(lite)
         step += 1
         crops += a.batch
         with torch.no_grad():
@@ -462,9 +457,7 @@ def merge_main(a):
     if not st.get("arch"):
         raise SystemExit(f"{a.lite}: not a --grow run (a g_s lite: use export)")
     ck = torch.load(a.teacher, map_location="cpu", weights_only=False)
-    model = from_checkpoint(ck)
-    if model.arch != st["arch"]:       # else: a teacher already grown
-        model = grow(model, st["arch"])
+    model = grow(from_checkpoint(ck), st["arch"])   # a copy if already grown
     model.g_s.load_state_dict(cast(st["lite"], torch.float32))
     ck = dict(ck, model=cast(model.state_dict(), torch.float16), arch=st["arch"],
               gs_run={"step": st["step"], "crops": st["crops"]})

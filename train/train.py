@@ -61,6 +61,7 @@ from data import KODAK, CropSampler, DEFAULT_PACK  # noqa: E402
 from model import (ARCHS, CONTEXTS, DLIC, ENCODER_ONLY, LAMBDAS,  # noqa: E402
                    add_context, grow,
                    load_weights, rd_loss, widen, widened_copy)
+from ema import EMA  # noqa: E402
 from quant import set_qat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -131,10 +132,8 @@ def parse_args():
 
 def lean_state(model, step, crops, args, ema=None):
     """Weights in fp16 plus counters: what train/checkpoints/ commits; with
-    ema, its averaged weights in place of the trained ones."""
-    sd = dict(model.state_dict())
-    if ema:
-        sd.update(ema)
+    ema (an EMA), its averaged weights in place of the trained ones."""
+    sd = ema.state_dict(model) if ema else model.state_dict()
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
     return {"model": sd, "step": step, "crops": crops, "N": args.N, "M": args.M,
             "arch": model.arch, "context": model.context, "qat": args.qat,
@@ -302,12 +301,7 @@ def main():
     # EMA of the trained parameters (fp32), resumed with the run
     ema = None
     if args.ema:
-        ema = {n: p.detach().float().clone() for n, p in model.named_parameters()
-               if p.requires_grad}
-        if state is not None and state.get("ema"):
-            for n, v in state["ema"].items():
-                if n in ema:
-                    ema[n].copy_(v)
+        ema = EMA(model, args.ema, state.get("ema") if state is not None else None)
 
     @contextlib.contextmanager
     def ema_weights():
@@ -316,9 +310,9 @@ def main():
             yield
             return
         params = dict(model.named_parameters())
-        saved = {n: params[n].detach().clone() for n in ema}
+        saved = {n: params[n].detach().clone() for n in ema.avg}
         with torch.no_grad():
-            for n, v in ema.items():
+            for n, v in ema.avg.items():
                 params[n].copy_(v)
         try:
             yield
@@ -364,7 +358,7 @@ def main():
                      "N": args.N, "M": args.M, "arch": model.arch,
                      "context": model.context, "qat_weights": args.qat_weights,
                      "encoder_only": args.encoder_only,
-                     "hard_rate": args.hard_rate, "ema": ema},
+                     "hard_rate": args.hard_rate, "ema": ema and ema.avg},
                     ckpt_path)
         save_atomic(lean_state(model, step, crops, args, ema),
                     os.path.join(args.run, "lean.pt"))
@@ -390,10 +384,7 @@ def main():
         torch.nn.utils.clip_grad_norm_(opt.param_groups[0]["params"], 1.0)
         opt.step()
         if ema:
-            with torch.no_grad():
-                for n, p in model.named_parameters():
-                    if n in ema:
-                        ema[n].mul_(args.ema).add_(p.detach().float(), alpha=1 - args.ema)
+            ema.update(model)
         step += 1
         crops += args.batch
         win_n += args.batch
