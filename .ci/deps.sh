@@ -10,5 +10,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential pkg-config \
     libpng-dev libjpeg-dev libwebp-dev libxxhash-dev libcmocka-dev \
     libgdk-pixbuf-2.0-dev shared-mime-info \
-    python3-numpy python3-xxhash valgrind \
+    python3-numpy python3-xxhash python3-torch python3-pil valgrind \
     emscripten nodejs chromium >/dev/null
