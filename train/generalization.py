@@ -1,6 +1,7 @@
 """Does the model overfit its 1,563 training images?
 
-Evaluates checkpoints (float model, noisy-likelihood bits as in training)
+Evaluates checkpoints (float model, its weights rounded to int8 where it
+trained that way, noisy-likelihood bits as in training)
 on 48 fixed training crops and 48 fixed 256x256 Kodak crops, at levels
 0 / 3.5 / 7, and prints each set's bpp / PSNR and the ratio of the RD
 losses, Kodak over training. Kodak is another distribution, so the ratio
@@ -20,6 +21,7 @@ from PIL import Image
 
 from data import KODAK, CropSampler
 from model import LAMBDAS, from_checkpoint, rd_loss
+from quant import set_qat
 
 
 def kodak_crops(n_per=2, seed=5):
@@ -62,7 +64,9 @@ def main():
     kodak = kodak_crops()
     for ck in sys.argv[1:]:
         st = torch.load(ck, map_location="cpu", weights_only=False)
-        model = from_checkpoint(st).float().eval()   # unsnapped, as trained
+        model = from_checkpoint(st).float().eval()
+        if st.get("qat_weights"):       # as trained: int8-rounded weights
+            set_qat(model, True, weights_only=True)
         cols = [f"{ck} ({st.get('crops')} crops)"]
         for level in (0.0, 3.5, 7.0):
             bt, pt, lt = evaluate(model, train, level)
