@@ -4,27 +4,17 @@
 # layer keep their functions, and models of every architecture exported
 # by export.build() decode with BUILD's dlic-enc and dlic-dec, on every
 # CPU path, to the Python reference codec's streams and pixels.
-# Usage: sh tests/cli/train.sh BUILD_DIR
+# Usage: sh tests/cli/train.sh BUILD_DIR   (from the repository root)
 set -u
-B=${1:-build}
-B=$(cd "$B" 2>/dev/null && pwd) || { echo "train.sh: FAIL: no build dir ${1:-build}"; exit 1; }
-cd "$(dirname "$0")/../.." || exit 1
+. tests/support/cli.sh "$@"
 PY=/usr/bin/python3
 if [ ! -x "$PY" ] || ! "$PY" -c "import torch, numpy, PIL" 2>/dev/null; then
-    echo "train.sh: SKIP (needs /usr/bin/python3 with torch, numpy and PIL: sh .ci/deps.sh)"
+    echo "$ME: skipped (needs /usr/bin/python3 with torch, numpy and PIL: sh .ci/deps.sh)"
     exit 0
 fi
-for t in dlic-enc dlic-dec; do
-    if [ ! -x "$B/$t" ]; then
-        echo "train.sh: FAIL: $B/$t missing"
-        exit 1
-    fi
-done
-T=$(mktemp)
-trap 'rm -f "$T"' EXIT INT TERM
-if ! "$PY" train/test_arch.py "$B" > "$T" 2>&1; then
-    grep -v '^ok' "$T"
-    echo "train.sh: FAILED (train/test_arch.py)"
-    exit 1
+[ -x "$ENC" ] && [ -x "$DEC" ] || fail "$ENC or $DEC missing"
+if ! "$PY" train/test_arch.py "$B" > "$T/log" 2>&1; then
+    grep -v '^ok' "$T/log"
+    fail "train/test_arch.py"
 fi
-echo "train.sh: train/test_arch.py: $(grep -c '^ok' "$T") checks passed"
+echo "$ME: train/test_arch.py: $(grep -c '^ok' "$T/log") checks passed"
