@@ -436,7 +436,8 @@ def build(model, images, name, test_model, centered=True, log=print,
                 # zero padding, which the float model sees as mid-gray)
                 bias_add = -0.5 * conv.weight.detach().double().sum((1, 2, 3)).numpy()
             if relu:
-                hi = (1 << (act_bits or {}).get(tn, 8)) - 1
+                ab = act_bits or {}
+                hi = (1 << ab.get(f"{tn}.{i}", ab.get(tn, 8))) - 1
                 if int(conv.calibrated) == 1:
                     hi = 255                     # QAT trained a u8 step
                 s_out, lo = relu_step(conv, rec.get((tn, i)), not legacy_ptq,
@@ -637,15 +638,18 @@ def evaluate(model, m, paths, qs=(0, 50, 100), centered=True, log=print):
 
 
 def parse_act_bits(text):
-    """--act-bits: "10" for every transform, or "g_s:10,g_a:9"."""
+    """--act-bits: "10" for every transform, or "g_s:10,g_a:9", where
+    "g_s.3:8" sets layer 3 of g_s alone (build() looks the layer up first)."""
     if ":" not in text:
         text = ",".join(f"{tn}:{text}" for tn in intnet.TRANSFORMS + intnet.CONTEXT)
     out = {}
     for part in text.split(","):
         tn, _, b = part.partition(":")
+        t, _, layer = tn.partition(".")
         # 1..15 bits: the outputs fit an i16 (SPEC §5.2)
-        if tn not in intnet.TRANSFORMS + intnet.CONTEXT or not b.isdigit() or not 1 <= int(b) <= 15:
-            raise SystemExit(f"--act-bits: bad entry '{part}' (transform:1..15)")
+        if t not in intnet.TRANSFORMS + intnet.CONTEXT or not b.isdigit() \
+                or not 1 <= int(b) <= 15 or (layer and not layer.isdigit()):
+            raise SystemExit(f"--act-bits: bad entry '{part}' (transform[.layer]:1..15)")
         out[tn] = int(b)
     return out
 
@@ -674,8 +678,10 @@ def main():
                          "99.99th-percentile ReLU steps (for comparison)")
     ap.add_argument("--act-bits", default="12",
                     help="bits of the ReLU outputs (default 12): one number, "
-                         "or per transform as g_a:8,h_a:8,h_s:8,g_s:12. "
-                         "8 keeps every hidden layer on the u8 SIMD path")
+                         "or per transform as g_a:8,h_a:8,h_s:8,g_s:12, and "
+                         "per layer as g_s.3:8 (layer 3 of g_s, from 0; "
+                         "unnamed transforms 8). 8 keeps the next layer on "
+                         "the u8 SIMD path")
     ap.add_argument("--decoder-from", metavar="MODEL", default=None,
                     help="keep the decoder sections of this model file byte for "
                          "byte (h_s, g_s, the context, the tables, IGQ, LQ) and "
