@@ -162,6 +162,9 @@ def prior_tables(prior, zr):
 # ------------------------------------------------------------- float side
 
 def load_checkpoint(path):
+    """The float model of train.py checkpoint `path` as it was trained (int8-
+    rounded weights after --qat-weights), in eval mode; lite.py's teacher and
+    generalization.py load it this way too."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
     m = dmodel.from_checkpoint(ck)
     if ck.get("qat_weights"):

@@ -20,8 +20,8 @@ import torch
 from PIL import Image
 
 from data import KODAK, CropSampler
-from model import LAMBDAS, from_checkpoint, rd_loss
-from quant import set_qat
+from export import load_checkpoint
+from model import LAMBDAS, rd_loss
 
 
 def kodak_crops(n_per=2, seed=5):
@@ -64,9 +64,7 @@ def main():
     kodak = kodak_crops()
     for ck in sys.argv[1:]:
         st = torch.load(ck, map_location="cpu", weights_only=False)
-        model = from_checkpoint(st).float().eval()
-        if st.get("qat_weights"):       # as trained: int8-rounded weights
-            set_qat(model, True, weights_only=True)
+        model = load_checkpoint(ck)     # as trained: int8-rounded weights
         cols = [f"{ck} ({st.get('crops')} crops)"]
         for level in (0.0, 3.5, 7.0):
             bt, pt, lt = evaluate(model, train, level)

@@ -101,13 +101,10 @@ def cast(sd, dtype):
 
 
 def load_teacher(path):
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    m = from_checkpoint(ck)
-    if ck.get("qat_weights"):
-        snap_weights(m)
+    m = export.load_checkpoint(path)
     for p in m.parameters():
         p.requires_grad_(False)
-    return m.eval()
+    return m
 
 
 def level_lambda(level):
