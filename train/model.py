@@ -45,11 +45,13 @@ def _ste_round(x):
 # multiply-adds per pixel each at N = 128 (g_s: 32,832), for training g_s
 # alone on the frozen model's latents (lite.py train --grow).  "v1s22" is
 # v1s2 with a second such layer at 1/2 resolution after the first (grown
-# from a trained v1s2 model, session 31).
-ARCHS = ("v1", "v2", "v1e", "v1s2", "v1s4", "v1s22")
+# from a trained v1s2 model, session 31); "v1s222" adds a third and
+# "v1s2222" a third and a fourth (grown from a v1s22 model, session 33).
+ARCHS = ("v1", "v2", "v1e", "v1s2", "v1s4", "v1s22", "v1s222", "v1s2222")
 GROWN = {"v1": {}, "v2": {"g_a": (3,), "g_s": (1, 3)},
          "v1e": {"g_a": (2, 4, 5)}, "v1s2": {"g_s": (3,)}, "v1s4": {"g_s": (2,)},
-         "v1s22": {"g_s": (3, 4)}}
+         "v1s22": {"g_s": (3, 4)}, "v1s222": {"g_s": (3, 4, 5)},
+         "v1s2222": {"g_s": (3, 4, 5, 6)}}
 # Parts of the model that only the encoder uses: everything else is in
 # the decoder's sections of the model file (h_a's output range and the
 # encoder gains' log-scale offsets LQ excepted, which export keeps).

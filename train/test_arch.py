@@ -6,7 +6,8 @@ weight-only QAT (train --qat-weights).
     /usr/bin/python3 train/test_arch.py [BUILD]     (BUILD default: build)
 
 1. grow() of a v1 model gives a v2 model, and a v1s2 or v1s4 one (g_s
-   alone grown, lite.py train --grow), and of a v1s2 one a v1s22 one, with
+   alone grown, lite.py train --grow), of a v1s2 one a v1s22 one, and of
+   that a v1s222 or v1s2222 one (three or four such layers), with
    the same outputs and bits; it refuses what does not extend the model.
 2. widen() to a larger M keeps the pixels, adds at most 0.005 bits per new
    latent value, and passes gradient to the new rows of g_a and h_s;
@@ -93,7 +94,21 @@ def test_grow():
     b = export.float_codec(s22, x, 3.3, centered=False)
     check(a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"]),
           "grow() from v1s2 to v1s22 keeps the function")
-    for src, dst in (("v1s2", "v1s4"), ("v1s2", "v1"), ("v2", "v1s2")):
+    with torch.no_grad():           # a trained v1s22: its second layer not the identity
+        w = s22.g_s.convs[4].weight
+        w.add_(torch.randn_like(w) * 0.05)
+    a = export.float_codec(s22, x, 3.3, centered=False)
+    for arch, n in (("v1s222", 7), ("v1s2222", 8)):
+        g = grow(s22, arch).eval()
+        check(len(g.g_s.convs) == n
+              and all(g.g_s.specs[i] == (8, 8, 3, 1, 1, True) for i in range(3, n - 1))
+              and torch.equal(g.g_s.convs[4].weight, s22.g_s.convs[4].weight),
+              f"v1s22 -> {arch}: {n - 4} 3x3 layers of 8 channels from g_s index 3")
+        b = export.float_codec(g, x, 3.3, centered=False)
+        check(a["bits"] == b["bits"] and torch.equal(a["x_hat"], b["x_hat"]),
+              f"grow() from v1s22 to {arch} keeps the function")
+    for src, dst in (("v1s2", "v1s4"), ("v1s2", "v1"), ("v2", "v1s2"),
+                     ("v1s222", "v1s22")):
         try:
             inserted(src, dst)
             check(False, f"grow() from {src} to {dst} refused")
