@@ -1,5 +1,7 @@
 """Exponential moving average of a module's trained weights (issue 39's
 recipe: train.py --ema, lite.py train --ema)."""
+import contextlib
+
 import torch
 
 
@@ -26,3 +28,19 @@ class EMA:
     def state_dict(self, module):
         """module's state dict with the averages in place of the weights."""
         return dict(module.state_dict(), **self.avg)
+
+    @contextlib.contextmanager
+    def applied(self, module):
+        """module with the averages in place of its weights (validation, the
+        log), the trained weights restored exactly on leaving."""
+        params = dict(module.named_parameters())
+        saved = {n: params[n].detach().clone() for n in self.avg}
+        with torch.no_grad():
+            for n, v in self.avg.items():
+                params[n].copy_(v)
+        try:
+            yield module
+        finally:
+            with torch.no_grad():
+                for n, v in saved.items():
+                    params[n].copy_(v)

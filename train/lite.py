@@ -33,7 +33,6 @@ so a lite g_s decodes every stream of its model.  Three steps:
       weights/default.dlicm -o out.dlicm --threads 2 --act-bits 8
 """
 import argparse
-import copy
 import math
 import os
 import signal
@@ -106,6 +105,12 @@ def load_teacher(path):
     for p in m.parameters():
         p.requires_grad_(False)
     return m
+
+
+def psnr_gain(mse_ref, mse):
+    """Mean PSNR gain in dB of a batch's errors mse over mse_ref (the log's
+    `PSNR vs full`: against the teacher's g_s, the start of a --grow run)."""
+    return float((10 * torch.log10(mse_ref / mse.detach().clamp(min=1e-10))).mean())
 
 
 def level_lambda(level):
@@ -260,10 +265,9 @@ def train(a):
         opt.load_state_dict(st["opt"])
     # --ema: an exponential moving average of the weights, which lite.pt
     # (what merge and export read) holds instead of the last step's
-    ema = avg = None
+    ema = None
     if a.ema:
         ema = EMA(lite, a.ema, st.get("ema") if os.path.exists(ckpt) else None)
-        avg = copy.deepcopy(lite)       # the average, run for the log
     what = f"g_s {a.grow}" if a.grow else f"g_s lite {a.widths}"
     print(f"{what}: {macs(specs):.0f} MAC/px, "
           f"{100 * macs(specs) / macs(teacher.g_s.specs):.1f}% of g_s's "
@@ -335,20 +339,16 @@ def train(a):
             ema.update(lite)
         step += 1
         crops += a.batch
-        with torch.no_grad():
-            mse_f = (xt.clamp(0, 1) - x).pow(2).mean((1, 2, 3))
-            dpsnr = (10 * torch.log10(mse_f / mse_x.clamp(min=1e-10))).mean()
-        win.append((loss.item(), float(dpsnr)))
+        mse_f = (xt.clamp(0, 1) - x).pow(2).mean((1, 2, 3))
+        win.append((loss.item(), psnr_gain(mse_f, mse_x)))
         if ema and step % 10 == 0:
             # what lite.pt exports is the average, not these weights: a
             # new layer's noisy weights can lose while their average gains
             # (session 33); every 10th batch, about 3% of the time
-            with torch.no_grad():
-                avg.load_state_dict(ema.state_dict(lite))
-                with torch.autocast("cpu", dtype=torch.bfloat16):
-                    xa = avg(yh.contiguous(memory_format=torch.channels_last)) + 0.5
-                mse_a = (xa.float() - x).pow(2).mean((1, 2, 3))
-                win_avg.append(float((10 * torch.log10(mse_f / mse_a.clamp(min=1e-10))).mean()))
+            with torch.no_grad(), ema.applied(lite), \
+                    torch.autocast("cpu", dtype=torch.bfloat16):
+                xa = lite(yh.contiguous(memory_format=torch.channels_last)) + 0.5
+            win_avg.append(psnr_gain(mse_f, (xa.float() - x).pow(2).mean((1, 2, 3))))
         if step % 50 == 0:
             l, dp = (sum(v[i] for v in win) / len(win) for i in range(2))
             da = sum(win_avg) / len(win_avg) if win_avg else float("nan")

@@ -303,24 +303,6 @@ def main():
     if args.ema:
         ema = EMA(model, args.ema, state.get("ema") if state is not None else None)
 
-    @contextlib.contextmanager
-    def ema_weights():
-        """The model with the EMA weights, for validation."""
-        if not ema:
-            yield
-            return
-        params = dict(model.named_parameters())
-        saved = {n: params[n].detach().clone() for n in ema.avg}
-        with torch.no_grad():
-            for n, v in ema.avg.items():
-                params[n].copy_(v)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for n, v in saved.items():
-                    params[n].copy_(v)
-
     lam_t = torch.tensor(LAMBDAS, device=dev)
     use_bf16 = not args.no_bf16
     amp_dev = "cuda" if dev.type == "cuda" else "cpu"
@@ -404,7 +386,7 @@ def main():
             checkpoint()
             t_ckpt = time.time()
         if time.time() - t_val > args.val_minutes * 60:
-            with ema_weights():
+            with ema.applied(model) if ema else contextlib.nullcontext():
                 v = validate(model, dev)
             s = " ".join(f"L{lv:g}:{r:.3f}bpp/{q:.2f}dB" for lv, r, q in v)
             print(f"\nval step {step} crops {crops}: {s}", file=sys.stderr, flush=True)
